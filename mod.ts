@@ -1,0 +1,90 @@
+/**
+ * Bernstein plugins: typed hook specs, a plugin manager and an isolated hook
+ * runner for the Bernstein orchestrator, on Deno and Node.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin, PluginManager } from "./mod.ts";
+ * const manager = new PluginManager();
+ * manager.register(definePlugin({
+ *   name: "greeter",
+ *   hooks: { onAgentSpawned: ({ agentId, role }) => console.log(`hello ${agentId} (${role})`) },
+ * }));
+ * await manager.hook.onAgentSpawned({ agentId: "a1", role: "backend", adapter: "claude" });
+ * ```
+ *
+ * @module
+ */
+export {
+  BernsteinError,
+  formatProblems,
+  HookArgumentsError,
+  HookSpecError,
+  HookTimeoutError,
+  PluginValidationError,
+  type Problem,
+  UnknownHookError,
+} from "./src/errors.ts";
+export {
+  adrHookNames,
+  type BernsteinHookSpecs,
+  bernsteinHookSpecs,
+  type Task,
+  type TaskPriority,
+  TaskPrioritySchema,
+  type TaskResult,
+  TaskResultSchema,
+  TaskSchema,
+  type TaskStatus,
+  TaskStatusSchema,
+} from "./src/hookspecs.ts";
+export {
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  scopedLogger,
+  silentLogger,
+} from "./src/logger.ts";
+export {
+  type HookCallers,
+  type HookSpecEntry,
+  type PluginInfo,
+  PluginManager,
+  type PluginManagerOptions,
+  type PluginStatsSnapshot,
+} from "./src/manager.ts";
+export {
+  checkPluginShape,
+  definePlugin,
+  type HookContext,
+  type HookFunction,
+  type HookImpl,
+  type HookImplOptions,
+  type HookImpls,
+  type InstantiateOptions,
+  instantiatePlugin,
+  isPluginFactory,
+  type MaybePromise,
+  type OptionsSchema,
+  type Plugin,
+  type PluginFactory,
+  type PluginFactoryInit,
+  type PluginInstance,
+  type SetupContext,
+  type WrapperFunction,
+} from "./src/plugin.ts";
+export type { AfterEvent, BeforeEvent, FailureRecord, Monitor, PluginStats } from "./src/runner.ts";
+export {
+  type ArgsSchema,
+  type DeepReadonly,
+  defineHookSpec,
+  type HookArgs,
+  type HookCallArgs,
+  type HookCallResult,
+  type HookResult,
+  type HookSpec,
+  type HookSpecInit,
+  type HookSpecs,
+  type ResultSchema,
+} from "./src/spec.ts";

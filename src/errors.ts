@@ -1,0 +1,124 @@
+/**
+ * The error classes of Bernstein plugins. One base class, and a subclass for each
+ * kind of problem a caller may want to tell apart.
+ *
+ * @module
+ */
+
+/** One validation problem: where it is and what is wrong. */
+export interface Problem {
+  /** Dotted path of the offending value, such as `hooks.onTaskCreated` or `task.priority`. */
+  readonly path: string;
+  /** What is wrong, sentence case, without a trailing period. */
+  readonly message: string;
+}
+
+/** Base class of every error this library throws on purpose. */
+export class BernsteinError extends Error {
+  /**
+   * @param message What went wrong, action first.
+   * @param options Standard error options; pass `cause` when wrapping.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A hook specification is malformed or clashes with one already added. */
+export class HookSpecError extends BernsteinError {}
+
+/** A plugin does not match the hook contract; it was not registered. */
+export class PluginValidationError extends BernsteinError {
+  /** Name of the plugin, or `"<unnamed>"` when it has none. */
+  readonly plugin: string;
+  /** Every problem found, so that all can be fixed at once. */
+  readonly problems: readonly Problem[];
+
+  /**
+   * @param plugin Name of the offending plugin.
+   * @param problems Every problem found in it.
+   * @param options Standard error options.
+   */
+  constructor(plugin: string, problems: readonly Problem[], options?: ErrorOptions) {
+    super(
+      `Cannot register plugin "${plugin}": ${formatProblems(problems)}`,
+      options,
+    );
+    this.plugin = plugin;
+    this.problems = problems;
+  }
+}
+
+/** A hook was called with arguments that do not match its specification. */
+export class HookArgumentsError extends BernsteinError {
+  /** Name of the hook that was called. */
+  readonly hook: string;
+  /** Every problem found in the arguments. */
+  readonly problems: readonly Problem[];
+
+  /**
+   * @param hook Name of the hook.
+   * @param problems Every problem found in the arguments.
+   */
+  constructor(hook: string, problems: readonly Problem[]) {
+    super(`Invalid arguments for hook "${hook}": ${formatProblems(problems)}`);
+    this.hook = hook;
+    this.problems = problems;
+  }
+}
+
+/** A hook was called that has no specification. */
+export class UnknownHookError extends BernsteinError {
+  /** The name that was asked for. */
+  readonly hook: string;
+
+  /**
+   * @param hook The unknown name.
+   * @param suggestion The closest known hook name, if any.
+   */
+  constructor(hook: string, suggestion?: string) {
+    super(
+      `Cannot call hook "${hook}": no such hook is specified` +
+        (suggestion ? `; did you mean "${suggestion}"?` : ""),
+    );
+    this.hook = hook;
+  }
+}
+
+/** An implementation did not settle before its deadline. */
+export class HookTimeoutError extends BernsteinError {
+  /** Plugin whose implementation timed out. */
+  readonly plugin: string;
+  /** Hook being called. */
+  readonly hook: string;
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param plugin Plugin name.
+   * @param hook Hook name.
+   * @param timeoutMs The deadline that passed.
+   */
+  constructor(plugin: string, hook: string, timeoutMs: number) {
+    super(
+      `Plugin "${plugin}" did not finish hook "${hook}" within ${timeoutMs} ms`,
+    );
+    this.plugin = plugin;
+    this.hook = hook;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Formats problems as one line when there is one, or as an indented list.
+ *
+ * @param problems The problems to format.
+ * @returns Human-readable text.
+ */
+export function formatProblems(problems: readonly Problem[]): string {
+  const line = (p: Problem): string => p.path ? `${p.path}: ${p.message}` : p.message;
+  if (problems.length === 1) return line(problems[0]);
+  return `${problems.length} problems\n` +
+    problems.map((p) => `  - ${line(p)}`).join("\n");
+}

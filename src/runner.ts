@@ -1,0 +1,525 @@
+/**
+ * The call loop. The manager hands it precomputed, ordered implementation lists;
+ * it runs them with isolation, deadlines, the circuit breaker and monitoring.
+ *
+ * The loop stays synchronous until an implementation returns a promise, and then
+ * continues asynchronously from that point. It allocates nothing per
+ * implementation on the synchronous path: no closures, no promises, no timers (a
+ * context object is made only for implementations that declare the `ctx` parameter).
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { BernsteinError, HookArgumentsError, HookTimeoutError } from "./errors.ts";
+import { deepFreeze } from "./_freeze.ts";
+import type { Logger } from "./logger.ts";
+import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
+import type { HookSpec, HookSpecs } from "./spec.ts";
+
+/** Counters kept for each registered plugin. */
+export interface PluginStats {
+  /** Invocations, whatever their outcome. */
+  calls: number;
+  /** Invocations that threw, rejected or returned an invalid result. */
+  errors: number;
+  /** Invocations that passed their deadline. */
+  timeouts: number;
+  /** Time spent in the plugin's implementations, in milliseconds. */
+  totalMs: number;
+  /** The longest single invocation, in milliseconds. */
+  maxMs: number;
+}
+
+/** A failed invocation, as recorded by the runner. */
+export interface FailureRecord {
+  /** Plugin whose implementation failed. */
+  readonly plugin: string;
+  /** Hook being called. */
+  readonly hook: string;
+  /** `"error"` for a throw, rejection or bad result; `"timeout"` for a missed deadline. */
+  readonly kind: "error" | "timeout";
+  /** What was thrown, or the {@linkcode HookTimeoutError}. */
+  readonly error: unknown;
+  /** When it happened, in milliseconds since the epoch. */
+  readonly time: number;
+}
+
+/** What a monitor sees before each invocation. */
+export interface BeforeEvent {
+  /** Plugin being invoked. */
+  readonly plugin: string;
+  /** Hook being called. */
+  readonly hook: string;
+  /** The frozen arguments. */
+  readonly args: unknown;
+  /** Whether the implementation is a wrapper. */
+  readonly wrapper: boolean;
+}
+
+/** What a monitor sees after each invocation. */
+export interface AfterEvent extends BeforeEvent {
+  /** How the invocation ended. */
+  readonly outcome: "ok" | "error" | "timeout";
+  /** Time from the call to settling (or to the deadline), in milliseconds. */
+  readonly durationMs: number;
+  /** The returned value, for `"ok"`. */
+  readonly result?: unknown;
+  /** The error, for `"error"` and `"timeout"`. */
+  readonly error?: unknown;
+}
+
+/** Observes every invocation; see the manager's `monitor()`. */
+export interface Monitor {
+  /** Called just before an implementation runs. */
+  before?(event: BeforeEvent): void;
+  /** Called when an implementation has settled, failed or timed out. */
+  after?(event: AfterEvent): void;
+}
+
+/** Per-plugin bookkeeping the runner reads and updates. @internal */
+export interface PluginState {
+  readonly plugin: Plugin<HookSpecs>;
+  readonly name: string;
+  readonly logger: Logger;
+  readonly stats: PluginStats;
+  /** Aborted when the plugin is unregistered; the signal of shared contexts. */
+  readonly lifetime: AbortController;
+  consecutiveFailures: number;
+  suspended: boolean;
+}
+
+/** One implementation of one hook, with everything the loop needs precomputed. @internal */
+export interface ImplRecord {
+  readonly state: PluginState;
+  readonly caller: HookCaller;
+  // deno-lint-ignore no-explicit-any
+  readonly fn: (...args: any[]) => unknown;
+  readonly wrapper: boolean;
+  /** 0 tryFirst, 1 plain, 2 tryLast. */
+  readonly rank: number;
+  /** Registration order. */
+  readonly seq: number;
+  /** The implementation's own deadline, if it set one. */
+  readonly ownTimeoutMs: number | undefined;
+  /** The deadline in force: own, else the hook's, else the manager's. */
+  timeoutMs: number;
+  /** Whether the function declares the `ctx` parameter (and so gets a fresh one). */
+  readonly wantsCtx: boolean;
+  readonly sharedCtx: HookContext;
+}
+
+/**
+ * One hook's implementations in call order, rebuilt only when registration
+ * changes. @internal
+ */
+export class HookCaller {
+  /** Wrappers, outermost first. */
+  wrappers: ImplRecord[] = [];
+  /** Plain implementations in call order. */
+  impls: ImplRecord[] = [];
+  /** Every record in registration order. */
+  readonly records: ImplRecord[] = [];
+  /** Remembered arguments, for historic hooks. */
+  readonly history: unknown[] | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly spec: HookSpec,
+    readonly source: string,
+  ) {
+    this.history = spec.historic ? [] : undefined;
+  }
+
+  /** Sorts the records into the two call lists. */
+  rebuild(defaultTimeoutMs: number): void {
+    const timeout = this.spec.timeoutMs ?? defaultTimeoutMs;
+    for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
+    const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
+    this.wrappers = sorted.filter((record) => record.wrapper);
+    this.impls = sorted.filter((record) => !record.wrapper);
+  }
+}
+
+/** How the runner behaves; fixed for a manager's lifetime. @internal */
+export interface RunnerSettings {
+  readonly strict: boolean;
+  readonly validate: boolean;
+  /** Consecutive failures that suspend a plugin; 0 turns the breaker off. */
+  readonly breakerThreshold: number;
+  readonly maxFailures: number;
+  readonly logger: Logger;
+}
+
+const SKIP: unique symbol = Symbol("skip");
+const NO_ERROR: unique symbol = Symbol("none");
+
+/**
+ * Runs hook calls. One per manager. @internal
+ */
+export class HookRunner {
+  readonly monitors: Monitor[] = [];
+  readonly failures: FailureRecord[] = [];
+
+  constructor(readonly settings: RunnerSettings) {}
+
+  /**
+   * Validates and freezes `args`, then runs the hook's implementations.
+   * Returns the result synchronously when every implementation did.
+   */
+  call(caller: HookCaller, args: unknown): unknown {
+    if (this.settings.validate) {
+      const parsed = v.safeParse(caller.spec.args, args);
+      if (!parsed.success) {
+        throw new HookArgumentsError(caller.name, parsed.issues.map((issue) => issueToProblem(issue)));
+      }
+      args = parsed.output;
+    }
+    deepFreeze(args);
+    caller.history?.push(args);
+    if (caller.wrappers.length === 0) {
+      return this.runPlain(caller.impls, caller.spec.firstResult, args, 0, undefined);
+    }
+    return this.runLevel(caller, args, 0);
+  }
+
+  /** Replays a historic hook's remembered calls to one new implementation. */
+  replay(record: ImplRecord): Promise<void> | undefined {
+    const history = record.caller.history;
+    if (!history || history.length === 0) return undefined;
+    const single = [record];
+    const from = async (index: number): Promise<void> => {
+      for (let i = index; i < history.length; i++) {
+        await this.runPlain(single, false, history[i], 0, undefined);
+      }
+    };
+    for (let i = 0; i < history.length; i++) {
+      const result = this.runPlain(single, false, history[i], 0, undefined);
+      if (result instanceof Promise) return result.then(() => from(i + 1));
+    }
+    return undefined;
+  }
+
+  /** Runs one wrapper level, or the plain implementations below the last one. */
+  runLevel(caller: HookCaller, args: unknown, depth: number): unknown {
+    const wrappers = caller.wrappers;
+    if (depth === wrappers.length) {
+      return this.runPlain(caller.impls, caller.spec.firstResult, args, 0, undefined);
+    }
+    const record = wrappers[depth];
+    if (record.state.suspended) return this.runLevel(caller, args, depth + 1);
+    const frame = new Frame(this, caller, args, depth + 1);
+    const result = this.invoke(record, args, frame);
+    if (result instanceof Promise) {
+      return result.then((value) => value === SKIP ? frame.next() : value);
+    }
+    return result === SKIP ? frame.next() : result;
+  }
+
+  private runPlain(
+    impls: ImplRecord[],
+    first: boolean,
+    args: unknown,
+    from: number,
+    acc: unknown[] | undefined,
+  ): unknown {
+    for (let i = from; i < impls.length; i++) {
+      const result = this.invoke(impls[i], args, undefined);
+      if (result === SKIP || result === undefined || result === null) continue;
+      if (result instanceof Promise) return this.runPlainAsync(impls, first, args, i, result, acc);
+      if (first) return result;
+      (acc ??= []).push(result);
+    }
+    return first ? undefined : acc ?? [];
+  }
+
+  private async runPlainAsync(
+    impls: ImplRecord[],
+    first: boolean,
+    args: unknown,
+    index: number,
+    pending: Promise<unknown>,
+    acc: unknown[] | undefined,
+  ): Promise<unknown> {
+    let result = await pending;
+    for (;;) {
+      if (result !== SKIP && result !== undefined && result !== null) {
+        if (first) return result;
+        (acc ??= []).push(result);
+      }
+      if (++index >= impls.length) break;
+      result = this.invoke(impls[index], args, undefined);
+      if (result instanceof Promise) result = await result;
+    }
+    return first ? undefined : acc ?? [];
+  }
+
+  /**
+   * Runs one implementation. Returns its result, SKIP when it failed or is
+   * suspended, or (only when it returned a thenable) a promise of either.
+   */
+  private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined): unknown {
+    if (record.state.suspended) return SKIP;
+    const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
+    if (this.monitors.length > 0) this.notifyBefore(record, args);
+    const start = performance.now();
+    let result: unknown;
+    try {
+      result = frame === undefined ? record.fn(args, ctx) : record.fn(args, frame.next, ctx);
+    } catch (error) {
+      return this.failed(record, args, error, start, "error", frame);
+    }
+    if (
+      result !== null && (typeof result === "object" || typeof result === "function") &&
+      typeof (result as PromiseLike<unknown>).then === "function"
+    ) {
+      return this.settle(record, args, result as PromiseLike<unknown>, start, ctx, frame);
+    }
+    return this.succeeded(record, args, result, start, frame);
+  }
+
+  private settle(
+    record: ImplRecord,
+    args: unknown,
+    pending: PromiseLike<unknown>,
+    start: number,
+    ctx: HookContext,
+    frame: Frame | undefined,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
+        if (ctx instanceof InvocationContext) ctx.abort(error);
+        try {
+          resolve(this.failed(record, args, error, start, "timeout", frame));
+        } catch (thrown) {
+          reject(thrown);
+        }
+      }, record.timeoutMs);
+      pending.then(
+        (value) => {
+          if (settled) return this.late(record, "returned");
+          settled = true;
+          clearTimeout(timer);
+          try {
+            resolve(this.succeeded(record, args, value, start, frame));
+          } catch (thrown) {
+            reject(thrown);
+          }
+        },
+        (error) => {
+          if (settled) return this.late(record, "failed");
+          settled = true;
+          clearTimeout(timer);
+          try {
+            resolve(this.failed(record, args, error, start, "error", frame));
+          } catch (thrown) {
+            reject(thrown);
+          }
+        },
+      );
+    });
+  }
+
+  private succeeded(
+    record: ImplRecord,
+    args: unknown,
+    result: unknown,
+    start: number,
+    frame: Frame | undefined,
+  ): unknown {
+    const end = performance.now();
+    const spec = record.caller.spec;
+    if (frame !== undefined) {
+      if (!spec.firstResult && !Array.isArray(result)) {
+        const error = new BernsteinError(
+          `Wrapper of plugin "${record.state.name}" for hook "${record.caller.name}" returned ${
+            describe(result)
+          }; return the value of next() or a replacement list`,
+        );
+        return this.failed(record, args, error, start, "error", frame);
+      }
+    } else if (
+      spec.result !== undefined && this.settings.validate && result !== undefined && result !== null
+    ) {
+      const parsed = v.safeParse(spec.result, result);
+      if (!parsed.success) {
+        const problem = issueToProblem(parsed.issues[0]);
+        const error = new BernsteinError(
+          `Plugin "${record.state.name}" returned an invalid result from hook "${record.caller.name}": ${
+            problem.path ? `${problem.path}: ` : ""
+          }${problem.message}`,
+        );
+        return this.failed(record, args, error, start, "error", frame);
+      }
+      result = parsed.output;
+    }
+    const state = record.state;
+    const stats = state.stats;
+    const duration = end - start;
+    stats.calls++;
+    stats.totalMs += duration;
+    if (duration > stats.maxMs) stats.maxMs = duration;
+    state.consecutiveFailures = 0;
+    if (this.monitors.length > 0) this.notifyAfter(record, args, "ok", duration, result, undefined);
+    return result;
+  }
+
+  private failed(
+    record: ImplRecord,
+    args: unknown,
+    error: unknown,
+    start: number,
+    kind: "error" | "timeout",
+    frame: Frame | undefined,
+  ): typeof SKIP {
+    // In strict mode a wrapper that lets an inner error through did not fail itself.
+    if (frame !== undefined && error === frame.innerError) throw error;
+    const duration = performance.now() - start;
+    const state = record.state;
+    const stats = state.stats;
+    stats.calls++;
+    stats.totalMs += duration;
+    if (duration > stats.maxMs) stats.maxMs = duration;
+    if (kind === "timeout") stats.timeouts++;
+    else stats.errors++;
+    const { maxFailures, logger, breakerThreshold, strict } = this.settings;
+    const failures = this.failures;
+    failures.push({ plugin: state.name, hook: record.caller.name, kind, error, time: Date.now() });
+    if (failures.length > maxFailures) failures.splice(0, failures.length - maxFailures);
+    logger.error(
+      kind === "timeout"
+        ? `${messageOf(error)}; the call went on without it`
+        : `Plugin "${state.name}" failed in hook "${record.caller.name}": ${messageOf(error)}`,
+    );
+    state.consecutiveFailures++;
+    if (breakerThreshold > 0 && state.consecutiveFailures >= breakerThreshold && !state.suspended) {
+      state.suspended = true;
+      logger.error(
+        `Plugin "${state.name}" suspended after ${state.consecutiveFailures} consecutive failures; ` +
+          `fix it and call resume("${state.name}") to enable it again`,
+      );
+    }
+    if (this.monitors.length > 0) this.notifyAfter(record, args, kind, duration, undefined, error);
+    if (strict) throw error;
+    return SKIP;
+  }
+
+  private late(record: ImplRecord, what: string): void {
+    this.settings.logger.debug(
+      `Plugin "${record.state.name}" ${what} from hook "${record.caller.name}" after its deadline; ignored`,
+    );
+  }
+
+  private notifyBefore(record: ImplRecord, args: unknown): void {
+    const event: BeforeEvent = {
+      plugin: record.state.name,
+      hook: record.caller.name,
+      args,
+      wrapper: record.wrapper,
+    };
+    for (const monitor of this.monitors) {
+      try {
+        monitor.before?.(event);
+      } catch (error) {
+        this.settings.logger.error(`A hook monitor failed: ${messageOf(error)}`);
+      }
+    }
+  }
+
+  private notifyAfter(
+    record: ImplRecord,
+    args: unknown,
+    outcome: AfterEvent["outcome"],
+    durationMs: number,
+    result: unknown,
+    error: unknown,
+  ): void {
+    const event: AfterEvent = {
+      plugin: record.state.name,
+      hook: record.caller.name,
+      args,
+      wrapper: record.wrapper,
+      outcome,
+      durationMs,
+      result,
+      error,
+    };
+    for (const monitor of this.monitors) {
+      try {
+        monitor.after?.(event);
+      } catch (thrown) {
+        this.settings.logger.error(`A hook monitor failed: ${messageOf(thrown)}`);
+      }
+    }
+  }
+}
+
+/** One wrapper level of one call: runs the inner levels at most once. */
+class Frame {
+  private called = false;
+  private inner: unknown;
+  /** The error the inner levels raised (strict mode only). */
+  innerError: unknown = NO_ERROR;
+
+  constructor(
+    private readonly runner: HookRunner,
+    private readonly caller: HookCaller,
+    private readonly args: unknown,
+    private readonly depth: number,
+  ) {}
+
+  readonly next = (): unknown => {
+    if (this.called) {
+      if (this.innerError !== NO_ERROR && !(this.inner instanceof Promise)) throw this.innerError;
+      return this.inner;
+    }
+    this.called = true;
+    try {
+      this.inner = this.runner.runLevel(this.caller, this.args, this.depth);
+    } catch (error) {
+      this.innerError = error;
+      throw error;
+    }
+    if (this.inner instanceof Promise && this.runner.settings.strict) {
+      this.inner = this.inner.catch((error) => {
+        this.innerError = error;
+        throw error;
+      });
+    }
+    return this.inner;
+  };
+}
+
+/** A context made for one invocation; its signal is created on first use. */
+class InvocationContext implements HookContext {
+  readonly plugin: string;
+  readonly hook: string;
+  readonly logger: Logger;
+  private controller: AbortController | undefined;
+  private reason: unknown = NO_ERROR;
+
+  constructor(record: ImplRecord) {
+    this.plugin = record.state.name;
+    this.hook = record.caller.name;
+    this.logger = record.state.logger;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== NO_ERROR) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
