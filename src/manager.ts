@@ -207,7 +207,9 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   register(plugin: AnyPlugin): void {
     const name = typeof plugin?.name === "string" && plugin.name !== "" ? plugin.name : "<unnamed>";
     const problems = checkPluginShape(plugin);
-    if (problems.length > 0) throw new PluginValidationError(name, problems);
+    if (typeof plugin !== "object" || plugin === null || typeof plugin.hooks !== "object" || plugin.hooks === null) {
+      throw new PluginValidationError(name, problems);
+    }
     if (this.#plugins.has(name)) {
       problems.push({
         path: "name",

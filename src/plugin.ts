@@ -345,8 +345,11 @@ function checkFactoryShape(init: PluginFactoryInit<HookSpecs, OptionsSchema>): P
  */
 export function issueToProblem(issue: v.BaseIssue<unknown>, prefix = ""): Problem {
   const path = [prefix, v.getDotPath(issue)].filter(Boolean).join(".");
-  const unknownKey = issue.expected === "never" && issue.type.endsWith("object");
-  return { path, message: unknownKey ? `unknown key ${issue.received}` : issue.message };
+  if (issue.type.endsWith("object") && issue.kind === "schema") {
+    if (issue.expected === "never") return { path, message: `unknown key ${issue.received}` };
+    if (issue.received === "undefined" && issue.input === undefined) return { path, message: "is required but missing" };
+  }
+  return { path, message: issue.message };
 }
 
 /**

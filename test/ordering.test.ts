@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { definePlugin } from "../src/plugin.ts";
+import { makeTask, testManager } from "./_helpers.ts";
+
+const task = makeTask();
+
+describe("call order", () => {
+  it("runs plain implementations in registration order", () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    for (const name of ["a", "b", "c"]) {
+      manager.register({ name, hooks: { onTaskCreated: () => void seen.push(name) } });
+    }
+    manager.hook.onTaskCreated({ task });
+    expect(seen).toEqual(["a", "b", "c"]);
+  });
+
+  it("runs tryFirst implementations, then the rest, then tryLast ones", () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    const mark = (label: string) => () => void seen.push(label);
+    manager.register({ name: "p1", hooks: { onTaskCreated: { handler: mark("p1:last"), tryLast: true } } });
+    manager.register({ name: "p2", hooks: { onTaskCreated: mark("p2:plain") } });
+    manager.register({ name: "p3", hooks: { onTaskCreated: { handler: mark("p3:first"), tryFirst: true } } });
+    manager.register({ name: "p4", hooks: { onTaskCreated: { handler: mark("p4:last"), tryLast: true } } });
+    manager.register({ name: "p5", hooks: { onTaskCreated: { handler: mark("p5:first"), tryFirst: true } } });
+    manager.register({ name: "p6", hooks: { onTaskCreated: mark("p6:plain") } });
+    manager.hook.onTaskCreated({ task });
+    expect(seen).toEqual(["p3:first", "p5:first", "p2:plain", "p6:plain", "p1:last", "p4:last"]);
+  });
+
+  it("nests wrappers outermost-first around the plain implementations (golden sequence)", async () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    const wrap = (label: string) => ({
+      wrapper: true as const,
+      async handler(_args: unknown, next: () => unknown) {
+        seen.push(`${label}:before`);
+        const result = await next();
+        seen.push(`${label}:after`);
+        return result as never;
+      },
+    });
+    const plain = (label: string) => () => void seen.push(label);
+    manager.register({ name: "w-plain", hooks: { onTaskCreated: wrap("w-plain") } });
+    manager.register({ name: "impl-last", hooks: { onTaskCreated: { handler: plain("impl-last"), tryLast: true } } });
+    manager.register({ name: "w-last", hooks: { onTaskCreated: { ...wrap("w-last"), tryLast: true } } });
+    manager.register({ name: "impl", hooks: { onTaskCreated: plain("impl") } });
+    manager.register({ name: "w-first", hooks: { onTaskCreated: { ...wrap("w-first"), tryFirst: true } } });
+    manager.register({ name: "impl-first", hooks: { onTaskCreated: { handler: plain("impl-first"), tryFirst: true } } });
+    await manager.hook.onTaskCreated({ task });
+    expect(seen).toEqual([
+      "w-first:before",
+      "w-plain:before",
+      "w-last:before",
+      "impl-first",
+      "impl",
+      "impl-last",
+      "w-last:after",
+      "w-plain:after",
+      "w-first:after",
+    ]);
+  });
+
+  it("keeps the order when a plugin is unregistered and registered again (it goes to the end)", () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    const plugin = (name: string) => ({ name, hooks: { onAgentDied: () => void seen.push(name) } });
+    manager.register(plugin("a"));
+    manager.register(plugin("b"));
+    manager.register(plugin("c"));
+    manager.unregister("a");
+    manager.register(plugin("a"));
+    manager.hook.onAgentDied({ agentId: "x", reason: "done" });
+    expect(seen).toEqual(["b", "c", "a"]);
+  });
+
+  it("orders the implementations of a plugin typed with definePlugin like any other", () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    manager.register(definePlugin({
+      name: "typed",
+      hooks: { onAgentDied: { tryFirst: true, handler: ({ agentId }) => void seen.push(`typed:${agentId}`) } },
+    }));
+    manager.register({ name: "plain", hooks: { onAgentDied: () => void seen.push("plain") } });
+    manager.hook.onAgentDied({ agentId: "a7", reason: "done" });
+    expect(seen).toEqual(["typed:a7", "plain"]);
+  });
+});

@@ -1,0 +1,234 @@
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { PluginValidationError } from "../src/errors.ts";
+import { defineHookSpec } from "../src/spec.ts";
+import { makeTask, testManager } from "./_helpers.ts";
+
+function registrationError(fn: () => void): PluginValidationError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof PluginValidationError) return error;
+    throw error;
+  }
+  throw new Error("expected a PluginValidationError");
+}
+
+describe("registration", () => {
+  it("lists plugins in registration order with the hooks each implements", () => {
+    const { manager } = testManager();
+    manager.register({ name: "a", version: "1.2.0", hooks: { onTaskCreated() {}, onAgentDied() {} } });
+    manager.register({ name: "b", hooks: { onCostThreshold() {} } });
+    expect(manager.list()).toEqual([
+      { name: "a", version: "1.2.0", hooks: ["onTaskCreated", "onAgentDied"], suspended: false },
+      { name: "b", version: undefined, hooks: ["onCostThreshold"], suspended: false },
+    ]);
+    expect(manager.getPlugin("b")?.name).toBe("b");
+  });
+
+  it("refuses a duplicate name", () => {
+    const { manager } = testManager();
+    manager.register({ name: "a", hooks: {} });
+    expect(() => manager.register({ name: "a", hooks: {} })).toThrow(
+      'Cannot register plugin "a": name: a plugin named "a" is already registered; give one of them another name',
+    );
+  });
+
+  it("unregisters by name and stops calling the plugin", () => {
+    const { manager } = testManager();
+    let calls = 0;
+    const plugin = { name: "a", hooks: { onAgentDied: () => void calls++ } };
+    manager.register(plugin);
+    expect(manager.unregister("a")).toBe(plugin);
+    expect(manager.unregister("a")).toBeUndefined();
+    manager.hook.onAgentDied({ agentId: "x", reason: "r" });
+    expect(calls).toBe(0);
+    expect(manager.list()).toEqual([]);
+  });
+
+  it("blocks a name: unregisters it and refuses it until unblocked", () => {
+    const { manager } = testManager();
+    manager.register({ name: "noisy", hooks: {} });
+    manager.block("noisy");
+    expect(manager.list()).toEqual([]);
+    expect(manager.isBlocked("noisy")).toBe(true);
+    expect(() => manager.register({ name: "noisy", hooks: {} })).toThrow('"noisy" is blocked; call unblock("noisy") first');
+    expect(manager.unblock("noisy")).toBe(true);
+    manager.register({ name: "noisy", hooks: {} });
+    expect(manager.list().map((p) => p.name)).toEqual(["noisy"]);
+  });
+
+  const suggestions: [string, string][] = [
+    ["onTaskCreatd", "onTaskCreated"],
+    ["on_task_completed", "onTaskCompleted"],
+    ["ontaskfailed", "onTaskFailed"],
+    ["onAgentSpwned", "onAgentSpawned"],
+  ];
+  for (const [typo, expected] of suggestions) {
+    it(`suggests "${expected}" for the unknown hook "${typo}"`, () => {
+      const { manager } = testManager();
+      const error = registrationError(() => manager.register({ name: "typo", hooks: { [typo]: () => {} } }));
+      expect(error.plugin).toBe("typo");
+      expect(error.problems).toEqual([{
+        path: `hooks.${typo}`,
+        message:
+          `unknown hook; did you mean "${expected}"? (mark it { optional: true } if it targets a hook that may not be specified)`,
+      }]);
+    });
+  }
+
+  it("makes no suggestion when nothing is close", () => {
+    const { manager } = testManager();
+    const error = registrationError(() => manager.register({ name: "p", hooks: { somethingElse() {} } }));
+    expect(error.problems[0].message).toBe(
+      "unknown hook (mark it { optional: true } if it targets a hook that may not be specified)",
+    );
+  });
+
+  it("reports every problem at once and leaves the manager unchanged", () => {
+    const { manager } = testManager();
+    manager.register({ name: "existing", hooks: { onTaskCreated() {} } });
+    const before = manager.list();
+    const error = registrationError(() =>
+      manager.register({
+        name: "bad",
+        hooks: {
+          onTaskCreated() {},
+          onTaskCreatd() {},
+          onAgentDied: { handler: () => {}, tryFirst: true, tryLast: true },
+          onCostThreshold: { handler: "not a function", tryfirst: true },
+          onTaskFailed: 42,
+        } as never,
+      })
+    );
+    expect(error.message).toBe(
+      'Cannot register plugin "bad": 5 problems\n' +
+        "  - hooks.onAgentDied: tryFirst and tryLast cannot both be set\n" +
+        "  - hooks.onCostThreshold.handler: must be a function\n" +
+        '  - hooks.onCostThreshold.tryfirst: unknown key "tryfirst"; the options are handler, wrapper, tryFirst, tryLast, timeoutMs, optional\n' +
+        "  - hooks.onTaskFailed: expected a function or { handler, ...options }, received a number\n" +
+        '  - hooks.onTaskCreatd: unknown hook; did you mean "onTaskCreated"? (mark it { optional: true } if it targets a hook that may not be specified)',
+    );
+    expect(manager.list()).toEqual(before);
+    const task = makeTask();
+    expect(manager.hook.onTaskCreated({ task })).toEqual([]);
+  });
+
+  const shapes: [string, unknown, string][] = [
+    ["a non-object", "plugin", 'Cannot register plugin "<unnamed>": expected a plugin object with "name" and "hooks", received a string'],
+    ["a missing name", { hooks: {} }, 'Cannot register plugin "<unnamed>": name: is required but missing'],
+    ["an empty name", { name: "", hooks: {} }, 'Cannot register plugin "<unnamed>": name: must not be empty'],
+    [
+      "hooks at the top level",
+      { name: "flat", onTaskCreated() {} },
+      'Cannot register plugin "flat": 2 problems\n' +
+      "  - hooks: is required but missing\n" +
+      '  - onTaskCreated: hook implementations belong under "hooks": { hooks: { onTaskCreated() {} } }',
+    ],
+    ["a non-function shutdown", { name: "s", hooks: {}, shutdown: true }, 'Cannot register plugin "s": shutdown: must be a function'],
+    [
+      "a zero timeout",
+      { name: "t", hooks: { onTaskCreated: { handler() {}, timeoutMs: 0 } } },
+      'Cannot register plugin "t": hooks.onTaskCreated.timeoutMs: must be a positive number of milliseconds',
+    ],
+  ];
+  for (const [what, plugin, message] of shapes) {
+    it(`explains ${what}`, () => {
+      const { manager } = testManager();
+      expect(() => manager.register(plugin as never)).toThrow(message);
+      expect(manager.list()).toEqual([]);
+    });
+  }
+
+  it("accepts an optional implementation of an unknown hook and binds it when the spec arrives", () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    manager.register({
+      name: "forward-looking",
+      hooks: { onBudgetReset: { optional: true, handler: (args: { by: string }) => void seen.push(args.by) } } as never,
+    });
+    expect(manager.list()[0].hooks).toEqual(["onBudgetReset"]);
+    const m = manager.addHookSpecs({
+      onBudgetReset: defineHookSpec({ args: v.object({ by: v.string() }), doc: "Budget reset." }),
+    }, "billing");
+    m.hook.onBudgetReset({ by: "admin" });
+    expect(seen).toEqual(["admin"]);
+  });
+
+  it("warns once when a plugin implements a deprecated hook", () => {
+    const { manager, log } = testManager();
+    const m = manager.addHookSpecs({
+      onOldEvent: defineHookSpec({ args: v.object({}), doc: "Old.", deprecated: "use onTaskFailed instead" }),
+    }, "host");
+    m.register({ name: "legacy", hooks: { onOldEvent() {} } });
+    m.hook.onOldEvent({});
+    m.hook.onOldEvent({});
+    expect(log.at("warn")).toEqual(['Plugin "legacy" implements deprecated hook "onOldEvent": use onTaskFailed instead']);
+  });
+});
+
+describe("hook specs", () => {
+  const extra = { onDeploy: defineHookSpec({ args: v.object({ env: v.string() }), doc: "Deployed." }) };
+
+  it("refuses a second spec for an existing hook, naming both sources", () => {
+    const { manager } = testManager();
+    expect(() =>
+      manager.addHookSpecs({ onTaskCreated: defineHookSpec({ args: v.object({}), doc: "Again." }) }, "my-host")
+    ).toThrow(
+      'Cannot add hook specs from "my-host": hook "onTaskCreated" is specified by both "bernstein" and "my-host"; rename one of them',
+    );
+  });
+
+  it("lets a plugin add specs of its own that others can implement", () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    manager.register({ name: "deployer", specs: extra, hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`deployer:${env}`) } } as never);
+    manager.register({ name: "listener", hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`listener:${env}`) } } as never);
+    manager.call("onDeploy" as never, { env: "prod" } as never);
+    expect(seen).toEqual(["deployer:prod", "listener:prod"]);
+    expect(manager.hookSpecs().find((s) => s.name === "onDeploy")?.source).toBe('plugin "deployer"');
+  });
+
+  it("refuses a plugin whose specs clash, naming both sources, and adds none of them", () => {
+    const { manager } = testManager();
+    manager.addHookSpecs(extra, "host");
+    const other = { onShip: defineHookSpec({ args: v.object({}), doc: "Shipped." }) };
+    expect(() => manager.register({ name: "clash", specs: { ...extra, ...other }, hooks: {} })).toThrow(
+      'specs.onDeploy: hook "onDeploy" is specified by both "host" and "plugin "clash""; rename one of them',
+    );
+    expect(manager.hookSpecs().map((s) => s.name)).not.toContain("onShip");
+  });
+
+  it("refuses specs not made by defineHookSpec and names that are not camelCase", () => {
+    const { manager } = testManager();
+    expect(() => manager.addHookSpecs({ on_deploy: extra.onDeploy, onX: { doc: "x" } } as never, "host")).toThrow(
+      'Cannot add hook specs from "host": Cannot add hook specs from "host": "on_deploy" is not a camelCase hook name such as "onTaskCreated"; "onX" is not a hook spec; make it with defineHookSpec()',
+    );
+  });
+
+  it("lists Bernstein's hooks with their source", () => {
+    const { manager } = testManager();
+    expect(manager.hookSpecs().map((s) => `${s.source}:${s.name}`)).toEqual([
+      "bernstein:onTaskCreated",
+      "bernstein:onTaskClaimed",
+      "bernstein:onTaskCompleted",
+      "bernstein:onTaskFailed",
+      "bernstein:onAgentSpawned",
+      "bernstein:onAgentDied",
+      "bernstein:onCostThreshold",
+      "bernstein:onQualityGateFailure",
+    ]);
+  });
+
+  const badSpecs: [string, unknown, string][] = [
+    ["a non-object args schema", { args: v.string(), doc: "x" }, "args must be a valibot object schema"],
+    ["an empty doc", { args: v.object({}), doc: " " }, "doc must be a non-empty string"],
+    ["a negative timeout", { args: v.object({}), doc: "x", timeoutMs: -5 }, "timeoutMs must be a positive number of milliseconds, not -5"],
+    ["a result that is not a schema", { args: v.object({}), doc: "x", result: "string" }, "result must be a valibot schema or left out"],
+  ];
+  for (const [what, init, message] of badSpecs) {
+    it(`rejects a spec with ${what}`, () => {
+      expect(() => defineHookSpec(init as never)).toThrow(message);
+    });
+  }
+});

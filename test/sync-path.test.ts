@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { makeTask, testManager } from "./_helpers.ts";
+
+const task = makeTask();
+
+describe("synchronous path", () => {
+  afterEach(() => void vi.restoreAllMocks());
+
+  it("returns a plain value, not a promise, when every implementation is synchronous", () => {
+    const { manager } = testManager();
+    manager.register({ name: "a", hooks: { onTaskCreated: () => 1 as never } });
+    manager.register({ name: "b", hooks: { onTaskCreated: { handler: () => 2 as never, wrapper: false } } });
+    const result = manager.hook.onTaskCreated({ task });
+    expect(result).toEqual([1, 2]);
+  });
+
+  it("stays synchronous through synchronous wrappers", () => {
+    const { manager } = testManager();
+    manager.register({ name: "a", hooks: { onTaskCreated: () => "inner" as never } });
+    manager.register({
+      name: "w",
+      hooks: { onTaskCreated: { wrapper: true, handler: (_args, next) => [...(next() as unknown[]), "wrapped"] } },
+    });
+    expect(manager.hook.onTaskCreated({ task })).toEqual(["inner", "wrapped"]);
+  });
+
+  it("starts no timer for synchronous implementations, one for each pending promise", async () => {
+    const { manager } = testManager();
+    const spy = vi.spyOn(globalThis, "setTimeout");
+    for (let i = 0; i < 5; i++) manager.register({ name: `sync${i}`, hooks: { onTaskCreated: () => undefined } });
+    manager.hook.onTaskCreated({ task });
+    expect(spy).not.toHaveBeenCalled();
+    manager.register({ name: "async", hooks: { onTaskCreated: async () => undefined } });
+    await manager.hook.onTaskCreated({ task });
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it("goes async only from the first implementation that returns a promise", async () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    manager.register({ name: "s1", hooks: { onTaskCreated: () => void seen.push("s1") } });
+    manager.register({ name: "a1", hooks: { onTaskCreated: async () => void seen.push("a1") } });
+    manager.register({ name: "s2", hooks: { onTaskCreated: () => void seen.push("s2") } });
+    const pending = manager.hook.onTaskCreated({ task });
+    // s1 ran and a1 started synchronously; s2 waits for a1 to settle.
+    expect(seen).toEqual(["s1", "a1"]);
+    await pending;
+    expect(seen).toEqual(["s1", "a1", "s2"]);
+  });
+
+  it("gives implementations that declare no ctx a shared context, and fresh ones otherwise", () => {
+    const { manager } = testManager();
+    const shared: unknown[] = [];
+    const fresh: unknown[] = [];
+    manager.register({
+      name: "p",
+      hooks: {
+        onTaskCreated(...all: unknown[]) {
+          shared.push(all[1]);
+        },
+        onAgentDied(_args, ctx) {
+          fresh.push(ctx);
+        },
+      },
+    });
+    manager.hook.onTaskCreated({ task });
+    manager.hook.onTaskCreated({ task });
+    manager.hook.onAgentDied({ agentId: "a", reason: "r" });
+    manager.hook.onAgentDied({ agentId: "a", reason: "r" });
+    expect(shared[0]).toBe(shared[1]);
+    expect(fresh[0]).not.toBe(fresh[1]);
+    expect(fresh[0]).toMatchObject({ plugin: "p", hook: "onAgentDied" });
+    expect(shared[0]).toMatchObject({ plugin: "p", hook: "onTaskCreated" });
+  });
+});
