@@ -20,7 +20,6 @@ import {
   instantiatePlugin,
   isPluginFactory,
   type MaybePromise,
-  type OptionsSchema,
   type Plugin,
   type PluginFactory,
 } from "./plugin.ts";
@@ -110,6 +109,8 @@ export type HookCallers<S extends HookSpecs> = {
 
 // deno-lint-ignore no-explicit-any
 type AnyPlugin = Plugin<any>;
+// deno-lint-ignore no-explicit-any
+type AnyPluginFactory = PluginFactory<any, any>;
 
 /** An implementation whose hook has no spec yet (it was marked optional). */
 interface PendingImpl {
@@ -204,10 +205,13 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
    * blocked name, unknown hook (with a suggestion), a wrapper on a historic hook,
    * clashing specs. The manager is unchanged then.
    */
-  register(plugin: AnyPlugin): void {
+  register(plugin: Plugin<S>): void {
     const name = typeof plugin?.name === "string" && plugin.name !== "" ? plugin.name : "<unnamed>";
     const problems = checkPluginShape(plugin);
-    if (typeof plugin !== "object" || plugin === null || typeof plugin.hooks !== "object" || plugin.hooks === null) {
+    if (
+      typeof plugin !== "object" || plugin === null || typeof plugin.hooks !== "object" ||
+      plugin.hooks === null
+    ) {
       throw new PluginValidationError(name, problems);
     }
     if (this.#plugins.has(name)) {
@@ -222,7 +226,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     const ownSpecs = plugin.specs ? this.#checkSpecs(plugin.specs, `plugin "${name}"`, problems) : new Map();
     const accepted: [string, unknown, HookImplOptions][] = [];
     for (const [hook, impl] of Object.entries(plugin.hooks as Record<string, unknown>)) {
-      const options: HookImplOptions & { wrapper?: boolean } = typeof impl === "function"
+      const options: HookImplOptions & { wrapper?: unknown } = typeof impl === "function"
         ? {}
         : impl as never;
       const spec = this.#specs.get(hook)?.spec ?? ownSpecs.get(hook)?.spec;
@@ -283,11 +287,11 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
    * @throws {PluginValidationError} For invalid options or a plugin that fails registration.
    */
   async use(
-    plugin: AnyPlugin | PluginFactory<HookSpecs, OptionsSchema>,
+    plugin: Plugin<S> | AnyPluginFactory,
     options?: unknown,
     name?: string,
-  ): Promise<AnyPlugin> {
-    let instance: AnyPlugin;
+  ): Promise<Plugin<S>> {
+    let instance: Plugin<S>;
     if (isPluginFactory(plugin)) {
       const pluginName = name ?? plugin.name;
       instance = await instantiatePlugin(plugin, options, {
@@ -500,7 +504,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     }
     for (const entry of entries.values()) {
       const pending = this.#pendingImpls.filter((p) => p.hook === entry.name);
-      const wrapper = pending.find((p) => entry.spec.historic && (p.impl as { wrapper?: boolean }).wrapper);
+      const wrapper = pending.find((p) => entry.spec.historic && (p.impl as { wrapper?: unknown }).wrapper);
       if (wrapper) {
         throw new HookSpecError(
           `Cannot add hook specs from "${source}": "${entry.name}" is historic, but plugin "${wrapper.state.name}" implements it with a wrapper`,
@@ -545,11 +549,13 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   }
 
   #attach(caller: HookCaller, state: PluginState, impl: unknown, seq: number): ImplRecord {
+    type Fn = (...args: unknown[]) => unknown;
     const options = (typeof impl === "function" ? { handler: impl } : impl) as HookImplOptions & {
-      handler: (...args: unknown[]) => unknown;
-      wrapper?: boolean;
+      handler?: Fn;
+      wrapper?: Fn;
     };
-    const wrapper = options.wrapper === true;
+    const wrapper = options.wrapper !== undefined;
+    const fn = (options.wrapper ?? options.handler) as Fn;
     const sharedCtx: HookContext = {
       plugin: state.name,
       hook: caller.name,
@@ -559,13 +565,13 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     const record: ImplRecord = {
       state,
       caller,
-      fn: options.handler,
+      fn,
       wrapper,
       rank: options.tryFirst ? 0 : options.tryLast ? 2 : 1,
       seq,
       ownTimeoutMs: options.timeoutMs,
       timeoutMs: this.#timeoutMs,
-      wantsCtx: options.handler.length >= (wrapper ? 3 : 2),
+      wantsCtx: fn.length >= (wrapper ? 3 : 2),
       sharedCtx,
     };
     caller.records.push(record);

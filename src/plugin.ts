@@ -60,11 +60,16 @@ export interface HookImplOptions {
   optional?: boolean;
 }
 
-/** An implementation: a function, or a function with options. */
+/**
+ * An implementation: a function; or an object with options and either `handler`
+ * (a plain implementation) or `wrapper` (a wrapper function). Naming the function
+ * by its role, rather than flagging it with `wrapper: true`, lets TypeScript infer
+ * its parameters.
+ */
 export type HookImpl<S> =
   | HookFunction<S>
-  | (HookImplOptions & { wrapper?: false; handler: HookFunction<S> })
-  | (HookImplOptions & { wrapper: true; handler: WrapperFunction<S> });
+  | (HookImplOptions & { handler: HookFunction<S>; wrapper?: never })
+  | (HookImplOptions & { wrapper: WrapperFunction<S>; handler?: never });
 
 /** A plugin's implementations, keyed by hook name. */
 export type HookImpls<Specs extends HookSpecs> = {
@@ -158,12 +163,12 @@ const FACTORY_BRAND: unique symbol = Symbol.for("bernstein.pluginFactory") as ne
  * ```
  */
 export function definePlugin<Specs extends HookSpecs = BernsteinHookSpecs>(
-  definition: Plugin<Specs>,
+  definition: Plugin<NoInfer<Specs>>,
 ): Plugin<Specs>;
 export function definePlugin<
   O extends OptionsSchema,
   Specs extends HookSpecs = BernsteinHookSpecs,
->(definition: PluginFactoryInit<Specs, O>): PluginFactory<Specs, O>;
+>(definition: PluginFactoryInit<NoInfer<Specs>, O>): PluginFactory<Specs, O>;
 export function definePlugin(
   definition: Plugin<HookSpecs> | PluginFactoryInit<HookSpecs, OptionsSchema>,
 ): Plugin<HookSpecs> | PluginFactory<HookSpecs, OptionsSchema> {
@@ -183,7 +188,8 @@ export function definePlugin(
  * @param value Anything.
  * @returns Whether `value` was made by {@linkcode definePlugin} with `setup`.
  */
-export function isPluginFactory(value: unknown): value is PluginFactory<HookSpecs, OptionsSchema> {
+// deno-lint-ignore no-explicit-any
+export function isPluginFactory(value: unknown): value is PluginFactory<any, any> {
   return typeof value === "object" && value !== null &&
     (value as Record<symbol, unknown>)[FACTORY_BRAND] === true;
 }
@@ -246,8 +252,8 @@ export async function instantiatePlugin<Specs extends HookSpecs, O extends Optio
 }
 
 const ImplOptionsSchema = v.strictObject({
-  handler: v.function("must be a function"),
-  wrapper: v.optional(v.boolean()),
+  handler: v.optional(v.function("must be a function")),
+  wrapper: v.optional(v.function("must be a function")),
   tryFirst: v.optional(v.boolean()),
   tryLast: v.optional(v.boolean()),
   timeoutMs: v.optional(
@@ -304,7 +310,12 @@ export function checkPluginShape(plugin: unknown): Problem[] {
 function checkImplShape(impl: unknown, path: string): Problem[] {
   if (typeof impl === "function") return [];
   if (typeof impl !== "object" || impl === null) {
-    return [{ path, message: `expected a function or { handler, ...options }, received ${describe(impl)}` }];
+    return [{
+      path,
+      message: `expected a function, { handler, ...options } or { wrapper, ...options }, received ${
+        describe(impl)
+      }`,
+    }];
   }
   const result = v.safeParse(ImplOptionsSchema, impl);
   const problems = result.success ? [] : result.issues.map((issue) => {
@@ -313,7 +324,15 @@ function checkImplShape(impl: unknown, path: string): Problem[] {
       ? { ...problem, message: `${problem.message}; the options are ${IMPL_KEYS}` }
       : problem;
   });
-  const options = impl as HookImplOptions;
+  const options = impl as HookImplOptions & { handler?: unknown; wrapper?: unknown };
+  if (options.handler === undefined && options.wrapper === undefined) {
+    problems.push({
+      path,
+      message: "give the function as handler (plain implementation) or wrapper (wrapper)",
+    });
+  } else if (options.handler !== undefined && options.wrapper !== undefined) {
+    problems.push({ path, message: "give either handler or wrapper, not both" });
+  }
   if (options.tryFirst && options.tryLast) {
     problems.push({ path, message: "tryFirst and tryLast cannot both be set" });
   }
@@ -347,7 +366,9 @@ export function issueToProblem(issue: v.BaseIssue<unknown>, prefix = ""): Proble
   const path = [prefix, v.getDotPath(issue)].filter(Boolean).join(".");
   if (issue.type.endsWith("object") && issue.kind === "schema") {
     if (issue.expected === "never") return { path, message: `unknown key ${issue.received}` };
-    if (issue.received === "undefined" && issue.input === undefined) return { path, message: "is required but missing" };
+    if (issue.received === "undefined" && issue.input === undefined) {
+      return { path, message: "is required but missing" };
+    }
   }
   return { path, message: issue.message };
 }

@@ -9,7 +9,8 @@ describe("argument validation", () => {
     {
       name: "a priority out of range",
       args: { task: makeTask({ priority: 7 as never }) },
-      message: 'Invalid arguments for hook "onTaskCreated": task.priority: Invalid type: Expected (1 | 2 | 3) but received 7',
+      message:
+        'Invalid arguments for hook "onTaskCreated": task.priority: Invalid type: Expected (1 | 2 | 3) but received 7',
     },
     {
       name: "a missing task",

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { defineHookSpec } from "../src/spec.ts";
@@ -76,15 +77,16 @@ describe("historic hooks", () => {
   it("refuses a wrapper on a historic hook", () => {
     const { manager } = testManager();
     const m = manager.addHookSpecs(specs, "host");
-    expect(() =>
-      m.register({ name: "w", hooks: { onConfigured: { wrapper: true, handler: (_a, next) => next() } } })
-    ).toThrow('hooks.onConfigured: a wrapper cannot implement a historic hook; make it a plain implementation');
+    expect(() => m.register({ name: "w", hooks: { onConfigured: { wrapper: (_a, next) => next() } } }))
+      .toThrow(
+        "hooks.onConfigured: a wrapper cannot implement a historic hook; make it a plain implementation",
+      );
   });
 
   it("rejects a spec that is both historic and firstResult", () => {
-    expect(() =>
-      defineHookSpec({ args: v.object({}), doc: "x", historic: true, firstResult: true })
-    ).toThrow("a hook cannot be both historic and firstResult");
+    expect(() => defineHookSpec({ args: v.object({}), doc: "x", historic: true, firstResult: true })).toThrow(
+      "a hook cannot be both historic and firstResult",
+    );
   });
 
   it("replays through manager.use() and resolves after the replay", async () => {

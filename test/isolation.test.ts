@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
 import { describe, expect, it } from "vitest";
 import { HookTimeoutError } from "../src/errors.ts";
 import { makeTask, sleep, testManager } from "./_helpers.ts";
@@ -31,7 +32,10 @@ describe("isolation", () => {
   it("records an async rejection and keeps going", async () => {
     const { manager } = testManager();
     const seen: string[] = [];
-    manager.register({ name: "rejects", hooks: { onTaskCreated: () => Promise.reject(new Error("503 from Slack")) } });
+    manager.register({
+      name: "rejects",
+      hooks: { onTaskCreated: () => Promise.reject(new Error("503 from Slack")) },
+    });
     manager.register({ name: "after", hooks: { onTaskCreated: async () => void seen.push("after") } });
     await manager.hook.onTaskCreated(args);
     expect(seen).toEqual(["after"]);
@@ -63,8 +67,7 @@ describe("isolation", () => {
       name: "bad-wrapper",
       hooks: {
         onTaskCreated: {
-          wrapper: true,
-          handler() {
+          wrapper() {
             throw new Error("wrapper broke early");
           },
         },
@@ -83,8 +86,7 @@ describe("isolation", () => {
       name: "bad-wrapper",
       hooks: {
         onTaskCreated: {
-          wrapper: true,
-          async handler(_args, next) {
+          async wrapper(_args, next) {
             await next();
             throw new Error("wrapper broke late");
           },
@@ -101,7 +103,7 @@ describe("isolation", () => {
     manager.register({ name: "inner", hooks: { onTaskCreated: () => "r" as never } });
     manager.register({
       name: "forgetful",
-      hooks: { onTaskCreated: { wrapper: true, handler: (_a, next) => void next() as never } },
+      hooks: { onTaskCreated: { wrapper: (_a, next) => void next() as never } },
     });
     expect(manager.hook.onTaskCreated(args)).toEqual(["r"]);
     expect((manager.failures[0].error as Error).message).toBe(
@@ -117,8 +119,7 @@ describe("isolation", () => {
       name: "w",
       hooks: {
         onTaskCreated: {
-          wrapper: true,
-          async handler(_a, next) {
+          async wrapper(_a, next) {
             try {
               return await next();
             } catch (error) {
@@ -164,7 +165,9 @@ describe("timeouts", () => {
     await sleep(100);
     expect(finishedLate).toBe(true);
     expect(manager.stats()[0]).toMatchObject({ name: "hangs", timeouts: 1, errors: 0, calls: 1 });
-    expect(log.at("debug")).toContain('Plugin "hangs" returned from hook "onTaskCreated" after its deadline; ignored');
+    expect(log.at("debug")).toContain(
+      'Plugin "hangs" returned from hook "onTaskCreated" after its deadline; ignored',
+    );
   });
 
   it("takes the implementation's deadline over the hook's and the hook's over the manager's", async () => {
@@ -184,10 +187,16 @@ describe("timeouts", () => {
       name: "per-impl",
       hooks: { quick: { handler: () => sleep(60).then(() => "made it"), timeoutMs: 150 } },
     });
-    hooked.register({ name: "manager-default", hooks: { onAgentDied: { handler: () => sleep(30), timeoutMs: 5 } } });
+    hooked.register({
+      name: "manager-default",
+      hooks: { onAgentDied: { handler: () => sleep(30), timeoutMs: 5 } },
+    });
     expect(await hooked.hook.quick({})).toEqual(["made it"]);
     await hooked.hook.onAgentDied({ agentId: "a", reason: "r" });
-    expect(hooked.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual(["per-hook:timeout", "manager-default:timeout"]);
+    expect(hooked.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual([
+      "per-hook:timeout",
+      "manager-default:timeout",
+    ]);
   });
 
   it("times out a wrapper and falls back to the inner result", async () => {
@@ -198,8 +207,7 @@ describe("timeouts", () => {
       name: "slow-wrapper",
       hooks: {
         onTaskCreated: {
-          wrapper: true,
-          async handler(_a, next) {
+          async wrapper(_a, next) {
             const result = await next();
             await sleep(100);
             return result;
@@ -250,7 +258,12 @@ describe("circuit breaker", () => {
     mode = "hang";
     await manager.hook.onTaskCreated(args);
     expect(calls).toBe(3);
-    expect(manager.stats()[0]).toMatchObject({ suspended: true, consecutiveFailures: 3, errors: 2, timeouts: 1 });
+    expect(manager.stats()[0]).toMatchObject({
+      suspended: true,
+      consecutiveFailures: 3,
+      errors: 2,
+      timeouts: 1,
+    });
     expect(manager.list()[0].suspended).toBe(true);
     manager.hook.onTaskCreated(args);
     manager.hook.onTaskCreated(args);
@@ -291,8 +304,7 @@ describe("circuit breaker", () => {
       name: "w",
       hooks: {
         onTaskCreated: {
-          wrapper: true,
-          handler() {
+          wrapper() {
             wrapperCalls++;
             throw new Error("no");
           },
@@ -344,21 +356,28 @@ describe("strict mode", () => {
 
   it("rejects with an async error and with a timeout", async () => {
     const { manager } = testManager({ onError: "throw", timeoutMs: 10 });
-    manager.register({ name: "rejects", hooks: { onTaskCreated: () => Promise.reject(new Error("async strict")) } });
+    manager.register({
+      name: "rejects",
+      hooks: { onTaskCreated: () => Promise.reject(new Error("async strict")) },
+    });
     await expect(manager.hook.onTaskCreated(args)).rejects.toThrow("async strict");
     manager.register({ name: "hangs", hooks: { onAgentDied: () => sleep(100) } });
-    await expect(manager.hook.onAgentDied({ agentId: "a", reason: "r" })).rejects.toBeInstanceOf(HookTimeoutError);
+    await expect(manager.hook.onAgentDied({ agentId: "a", reason: "r" })).rejects.toBeInstanceOf(
+      HookTimeoutError,
+    );
   });
 
   it("lets a wrapper see and change the error an inner implementation raises", async () => {
     const { manager } = testManager({ onError: "throw" });
-    manager.register({ name: "inner", hooks: { onTaskCreated: () => Promise.reject(new Error("inner failed")) } });
+    manager.register({
+      name: "inner",
+      hooks: { onTaskCreated: () => Promise.reject(new Error("inner failed")) },
+    });
     manager.register({
       name: "translator",
       hooks: {
         onTaskCreated: {
-          wrapper: true,
-          async handler(_a, next) {
+          async wrapper(_a, next) {
             try {
               return await next();
             } catch (error) {
@@ -383,7 +402,7 @@ describe("strict mode", () => {
     });
     manager.register({
       name: "passthrough",
-      hooks: { onTaskCreated: { wrapper: true, handler: (_a, next) => next() } },
+      hooks: { onTaskCreated: { wrapper: (_a, next) => next() } },
     });
     expect(() => manager.hook.onTaskCreated(args)).toThrow("inner only");
     expect(manager.failures.map((f) => f.plugin)).toEqual(["inner"]);

@@ -10,7 +10,8 @@ describe("monitoring", () => {
     const events: string[] = [];
     let lastAfter: AfterEvent | undefined;
     const stop = manager.monitor({
-      before: (e: BeforeEvent) => void events.push(`before ${e.plugin}.${e.hook}${e.wrapper ? " (wrapper)" : ""}`),
+      before: (e: BeforeEvent) =>
+        void events.push(`before ${e.plugin}.${e.hook}${e.wrapper ? " (wrapper)" : ""}`),
       after: (e: AfterEvent) => {
         lastAfter = e;
         events.push(`after ${e.plugin}.${e.hook} ${e.outcome}`);
@@ -26,7 +27,7 @@ describe("monitoring", () => {
       },
     });
     manager.register({ name: "slow", hooks: { onTaskCreated: () => sleep(60) } });
-    manager.register({ name: "wrap", hooks: { onTaskCreated: { wrapper: true, handler: (_a, next) => next() } } });
+    manager.register({ name: "wrap", hooks: { onTaskCreated: { wrapper: (_a, next) => next() } } });
     await manager.hook.onTaskCreated(args);
     expect(events).toEqual([
       "before wrap.onTaskCreated (wrapper)",
@@ -97,6 +98,10 @@ describe("statistics", () => {
       },
     });
     for (let k = 0; k < 5; k++) manager.hook.onAgentDied({ agentId: "a", reason: "r" });
-    expect(manager.failures.map((f) => (f.error as Error).message)).toEqual(["failure 3", "failure 4", "failure 5"]);
+    expect(manager.failures.map((f) => (f.error as Error).message)).toEqual([
+      "failure 3",
+      "failure 4",
+      "failure 5",
+    ]);
   });
 });

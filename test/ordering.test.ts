@@ -33,8 +33,7 @@ describe("call order", () => {
     const { manager } = testManager();
     const seen: string[] = [];
     const wrap = (label: string) => ({
-      wrapper: true as const,
-      async handler(_args: unknown, next: () => unknown) {
+      async wrapper(_args: unknown, next: () => unknown) {
         seen.push(`${label}:before`);
         const result = await next();
         seen.push(`${label}:after`);
@@ -43,11 +42,17 @@ describe("call order", () => {
     });
     const plain = (label: string) => () => void seen.push(label);
     manager.register({ name: "w-plain", hooks: { onTaskCreated: wrap("w-plain") } });
-    manager.register({ name: "impl-last", hooks: { onTaskCreated: { handler: plain("impl-last"), tryLast: true } } });
+    manager.register({
+      name: "impl-last",
+      hooks: { onTaskCreated: { handler: plain("impl-last"), tryLast: true } },
+    });
     manager.register({ name: "w-last", hooks: { onTaskCreated: { ...wrap("w-last"), tryLast: true } } });
     manager.register({ name: "impl", hooks: { onTaskCreated: plain("impl") } });
     manager.register({ name: "w-first", hooks: { onTaskCreated: { ...wrap("w-first"), tryFirst: true } } });
-    manager.register({ name: "impl-first", hooks: { onTaskCreated: { handler: plain("impl-first"), tryFirst: true } } });
+    manager.register({
+      name: "impl-first",
+      hooks: { onTaskCreated: { handler: plain("impl-first"), tryFirst: true } },
+    });
     await manager.hook.onTaskCreated({ task });
     expect(seen).toEqual([
       "w-first:before",
@@ -80,7 +85,9 @@ describe("call order", () => {
     const seen: string[] = [];
     manager.register(definePlugin({
       name: "typed",
-      hooks: { onAgentDied: { tryFirst: true, handler: ({ agentId }) => void seen.push(`typed:${agentId}`) } },
+      hooks: {
+        onAgentDied: { tryFirst: true, handler: ({ agentId }) => void seen.push(`typed:${agentId}`) },
+      },
     }));
     manager.register({ name: "plain", hooks: { onAgentDied: () => void seen.push("plain") } });
     manager.hook.onAgentDied({ agentId: "a7", reason: "done" });

@@ -64,7 +64,9 @@ describe("plugin factories", () => {
     await expect(instantiatePlugin(bare, { x: 1 }, { logger: silentLogger })).rejects.toThrow(
       'Cannot register plugin "bare": options: this plugin takes no options; remove them from its entry',
     );
-    await expect(instantiatePlugin(bare, {}, { logger: silentLogger })).resolves.toMatchObject({ name: "bare" });
+    await expect(instantiatePlugin(bare, {}, { logger: silentLogger })).resolves.toMatchObject({
+      name: "bare",
+    });
   });
 
   it("wraps a setup failure with the plugin name and keeps the cause", async () => {
@@ -89,7 +91,9 @@ describe("plugin factories", () => {
   });
 
   it("refuses malformed definitions up front", () => {
-    expect(() => definePlugin({ name: "", hooks: {} })).toThrow('Cannot register plugin "<unnamed>": name: must not be empty');
+    expect(() => definePlugin({ name: "", hooks: {} })).toThrow(
+      'Cannot register plugin "<unnamed>": name: must not be empty',
+    );
     expect(() => definePlugin({ name: "x", options: {} as never, setup: () => ({ hooks: {} }) })).toThrow(
       "options: must be a valibot schema",
     );
@@ -118,6 +122,8 @@ describe("plugin factories", () => {
     const { manager, log } = testManager({ timeoutMs: 20 });
     manager.register({ name: "hangs", hooks: {}, shutdown: () => new Promise<void>(() => {}) });
     await manager.shutdown();
-    expect(log.at("error")).toEqual(['Plugin "hangs" failed to shut down: Plugin "hangs" did not shut down within 20 ms']);
+    expect(log.at("error")).toEqual([
+      'Plugin "hangs" failed to shut down: Plugin "hangs" did not shut down within 20 ms',
+    ]);
   });
 });

@@ -52,7 +52,9 @@ describe("registration", () => {
     manager.block("noisy");
     expect(manager.list()).toEqual([]);
     expect(manager.isBlocked("noisy")).toBe(true);
-    expect(() => manager.register({ name: "noisy", hooks: {} })).toThrow('"noisy" is blocked; call unblock("noisy") first');
+    expect(() => manager.register({ name: "noisy", hooks: {} })).toThrow(
+      '"noisy" is blocked; call unblock("noisy") first',
+    );
     expect(manager.unblock("noisy")).toBe(true);
     manager.register({ name: "noisy", hooks: {} });
     expect(manager.list().map((p) => p.name)).toEqual(["noisy"]);
@@ -106,7 +108,7 @@ describe("registration", () => {
         "  - hooks.onAgentDied: tryFirst and tryLast cannot both be set\n" +
         "  - hooks.onCostThreshold.handler: must be a function\n" +
         '  - hooks.onCostThreshold.tryfirst: unknown key "tryfirst"; the options are handler, wrapper, tryFirst, tryLast, timeoutMs, optional\n' +
-        "  - hooks.onTaskFailed: expected a function or { handler, ...options }, received a number\n" +
+        "  - hooks.onTaskFailed: expected a function, { handler, ...options } or { wrapper, ...options }, received a number\n" +
         '  - hooks.onTaskCreatd: unknown hook; did you mean "onTaskCreated"? (mark it { optional: true } if it targets a hook that may not be specified)',
     );
     expect(manager.list()).toEqual(before);
@@ -115,7 +117,11 @@ describe("registration", () => {
   });
 
   const shapes: [string, unknown, string][] = [
-    ["a non-object", "plugin", 'Cannot register plugin "<unnamed>": expected a plugin object with "name" and "hooks", received a string'],
+    [
+      "a non-object",
+      "plugin",
+      'Cannot register plugin "<unnamed>": expected a plugin object with "name" and "hooks", received a string',
+    ],
     ["a missing name", { hooks: {} }, 'Cannot register plugin "<unnamed>": name: is required but missing'],
     ["an empty name", { name: "", hooks: {} }, 'Cannot register plugin "<unnamed>": name: must not be empty'],
     [
@@ -125,7 +131,11 @@ describe("registration", () => {
       "  - hooks: is required but missing\n" +
       '  - onTaskCreated: hook implementations belong under "hooks": { hooks: { onTaskCreated() {} } }',
     ],
-    ["a non-function shutdown", { name: "s", hooks: {}, shutdown: true }, 'Cannot register plugin "s": shutdown: must be a function'],
+    [
+      "a non-function shutdown",
+      { name: "s", hooks: {}, shutdown: true },
+      'Cannot register plugin "s": shutdown: must be a function',
+    ],
     [
       "a zero timeout",
       { name: "t", hooks: { onTaskCreated: { handler() {}, timeoutMs: 0 } } },
@@ -145,7 +155,9 @@ describe("registration", () => {
     const seen: string[] = [];
     manager.register({
       name: "forward-looking",
-      hooks: { onBudgetReset: { optional: true, handler: (args: { by: string }) => void seen.push(args.by) } } as never,
+      hooks: {
+        onBudgetReset: { optional: true, handler: (args: { by: string }) => void seen.push(args.by) },
+      } as never,
     });
     expect(manager.list()[0].hooks).toEqual(["onBudgetReset"]);
     const m = manager.addHookSpecs({
@@ -163,7 +175,9 @@ describe("registration", () => {
     m.register({ name: "legacy", hooks: { onOldEvent() {} } });
     m.hook.onOldEvent({});
     m.hook.onOldEvent({});
-    expect(log.at("warn")).toEqual(['Plugin "legacy" implements deprecated hook "onOldEvent": use onTaskFailed instead']);
+    expect(log.at("warn")).toEqual([
+      'Plugin "legacy" implements deprecated hook "onOldEvent": use onTaskFailed instead',
+    ]);
   });
 });
 
@@ -173,7 +187,10 @@ describe("hook specs", () => {
   it("refuses a second spec for an existing hook, naming both sources", () => {
     const { manager } = testManager();
     expect(() =>
-      manager.addHookSpecs({ onTaskCreated: defineHookSpec({ args: v.object({}), doc: "Again." }) }, "my-host")
+      manager.addHookSpecs(
+        { onTaskCreated: defineHookSpec({ args: v.object({}), doc: "Again." }) },
+        "my-host",
+      )
     ).toThrow(
       'Cannot add hook specs from "my-host": hook "onTaskCreated" is specified by both "bernstein" and "my-host"; rename one of them',
     );
@@ -182,8 +199,19 @@ describe("hook specs", () => {
   it("lets a plugin add specs of its own that others can implement", () => {
     const { manager } = testManager();
     const seen: string[] = [];
-    manager.register({ name: "deployer", specs: extra, hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`deployer:${env}`) } } as never);
-    manager.register({ name: "listener", hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`listener:${env}`) } } as never);
+    manager.register(
+      {
+        name: "deployer",
+        specs: extra,
+        hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`deployer:${env}`) },
+      } as never,
+    );
+    manager.register(
+      {
+        name: "listener",
+        hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`listener:${env}`) },
+      } as never,
+    );
     manager.call("onDeploy" as never, { env: "prod" } as never);
     expect(seen).toEqual(["deployer:prod", "listener:prod"]);
     expect(manager.hookSpecs().find((s) => s.name === "onDeploy")?.source).toBe('plugin "deployer"');
@@ -201,9 +229,10 @@ describe("hook specs", () => {
 
   it("refuses specs not made by defineHookSpec and names that are not camelCase", () => {
     const { manager } = testManager();
-    expect(() => manager.addHookSpecs({ on_deploy: extra.onDeploy, onX: { doc: "x" } } as never, "host")).toThrow(
-      'Cannot add hook specs from "host": Cannot add hook specs from "host": "on_deploy" is not a camelCase hook name such as "onTaskCreated"; "onX" is not a hook spec; make it with defineHookSpec()',
-    );
+    expect(() => manager.addHookSpecs({ on_deploy: extra.onDeploy, onX: { doc: "x" } } as never, "host"))
+      .toThrow(
+        'Cannot add hook specs from "host": Cannot add hook specs from "host": "on_deploy" is not a camelCase hook name such as "onTaskCreated"; "onX" is not a hook spec; make it with defineHookSpec()',
+      );
   });
 
   it("lists Bernstein's hooks with their source", () => {
@@ -223,8 +252,16 @@ describe("hook specs", () => {
   const badSpecs: [string, unknown, string][] = [
     ["a non-object args schema", { args: v.string(), doc: "x" }, "args must be a valibot object schema"],
     ["an empty doc", { args: v.object({}), doc: " " }, "doc must be a non-empty string"],
-    ["a negative timeout", { args: v.object({}), doc: "x", timeoutMs: -5 }, "timeoutMs must be a positive number of milliseconds, not -5"],
-    ["a result that is not a schema", { args: v.object({}), doc: "x", result: "string" }, "result must be a valibot schema or left out"],
+    [
+      "a negative timeout",
+      { args: v.object({}), doc: "x", timeoutMs: -5 },
+      "timeoutMs must be a positive number of milliseconds, not -5",
+    ],
+    [
+      "a result that is not a schema",
+      { args: v.object({}), doc: "x", result: "string" },
+      "result must be a valibot schema or left out",
+    ],
   ];
   for (const [what, init, message] of badSpecs) {
     it(`rejects a spec with ${what}`, () => {

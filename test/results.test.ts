@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { defineHookSpec } from "../src/spec.ts";
@@ -69,8 +70,7 @@ describe("results", () => {
       name: "upper",
       hooks: {
         collectLabels: {
-          wrapper: true,
-          handler: async (_args, next) => (await next()).map((label) => label.toUpperCase()),
+          wrapper: async (_args, next) => (await next()).map((label) => label.toUpperCase()),
         },
       },
     });
@@ -81,7 +81,7 @@ describe("results", () => {
     const m = manager();
     let innerCalled = false;
     m.register({ name: "inner", hooks: { selectModel: () => ((innerCalled = true), "haiku") } });
-    m.register({ name: "override", hooks: { selectModel: { wrapper: true, handler: () => "opus" } } });
+    m.register({ name: "override", hooks: { selectModel: { wrapper: () => "opus" } } });
     expect(m.hook.selectModel({ role: "backend" })).toBe("opus");
     expect(innerCalled).toBe(false);
   });
@@ -94,8 +94,7 @@ describe("results", () => {
       name: "twice",
       hooks: {
         collectLabels: {
-          wrapper: true,
-          async handler(_args, next) {
+          async wrapper(_args, next) {
             const first = await next();
             const second = await next();
             return [...first, ...second];

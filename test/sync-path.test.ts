@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { makeTask, testManager } from "./_helpers.ts";
 
@@ -9,7 +10,7 @@ describe("synchronous path", () => {
   it("returns a plain value, not a promise, when every implementation is synchronous", () => {
     const { manager } = testManager();
     manager.register({ name: "a", hooks: { onTaskCreated: () => 1 as never } });
-    manager.register({ name: "b", hooks: { onTaskCreated: { handler: () => 2 as never, wrapper: false } } });
+    manager.register({ name: "b", hooks: { onTaskCreated: { handler: () => 2 as never, tryLast: false } } });
     const result = manager.hook.onTaskCreated({ task });
     expect(result).toEqual([1, 2]);
   });
@@ -19,7 +20,7 @@ describe("synchronous path", () => {
     manager.register({ name: "a", hooks: { onTaskCreated: () => "inner" as never } });
     manager.register({
       name: "w",
-      hooks: { onTaskCreated: { wrapper: true, handler: (_args, next) => [...(next() as unknown[]), "wrapped"] } },
+      hooks: { onTaskCreated: { wrapper: (_args, next) => [...(next() as unknown[]), "wrapped"] } },
     });
     expect(manager.hook.onTaskCreated({ task })).toEqual(["inner", "wrapped"]);
   });
@@ -27,7 +28,12 @@ describe("synchronous path", () => {
   it("starts no timer for synchronous implementations, one for each pending promise", async () => {
     const { manager } = testManager();
     const spy = vi.spyOn(globalThis, "setTimeout");
-    for (let i = 0; i < 5; i++) manager.register({ name: `sync${i}`, hooks: { onTaskCreated: () => undefined } });
+    for (let i = 0; i < 5; i++) {
+      manager.register({
+        name: `sync${i}`,
+        hooks: { onTaskCreated: () => undefined },
+      });
+    }
     manager.hook.onTaskCreated({ task });
     expect(spy).not.toHaveBeenCalled();
     manager.register({ name: "async", hooks: { onTaskCreated: async () => undefined } });
