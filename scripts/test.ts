@@ -1,0 +1,94 @@
+// The whole check, the same from Node (`npm test`) and Deno (`deno task test`):
+// type-check for both runtimes, lint, format, then the behaviour suite on Node and
+// on Deno. Ends with one line of totals: "tests: N passed, M failed".
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+
+const root = resolve(import.meta.dirname ?? ".", "..");
+const isDeno = "Deno" in globalThis;
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+const node = isDeno ? "node" : process.execPath;
+const deno = isDeno ? process.execPath : bin("deno");
+const out = join(root, ".bernstein", "test-results");
+const only = process.argv.slice(2);
+
+interface Step {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  report?: string;
+}
+
+const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
+const steps: Step[] = [
+  { name: "tsc", command: node, args: [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", root] },
+  {
+    name: "deno check",
+    command: deno,
+    args: ["check", "--quiet", "mod.ts", "src", "test", "plugins", "scripts"],
+  },
+  { name: "deno lint", command: deno, args: ["lint", "--quiet"] },
+  { name: "deno fmt", command: deno, args: ["fmt", "--check", "--quiet"] },
+  {
+    name: "vitest on node",
+    command: node,
+    args: [
+      vitest,
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${join(out, "node.json")}`,
+    ],
+    env: { BERNSTEIN_TEST_RUNTIME: "node" },
+    report: join(out, "node.json"),
+  },
+  {
+    name: "vitest on deno",
+    command: deno,
+    args: [
+      "run",
+      "-A",
+      vitest,
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${join(out, "deno.json")}`,
+    ],
+    env: { BERNSTEIN_TEST_RUNTIME: "deno" },
+    report: join(out, "deno.json"),
+  },
+];
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+let passed = 0;
+let failed = 0;
+const broken: string[] = [];
+for (const step of steps) {
+  if (only.length > 0 && !only.some((o) => step.name.includes(o))) continue;
+  console.log(`\n== ${step.name}`);
+  const run = spawnSync(step.command, step.args, {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, ...step.env },
+  });
+  if (run.error) console.error(`Cannot run ${step.name}: ${run.error.message}`);
+  if (step.report) {
+    if (existsSync(step.report)) {
+      const report = JSON.parse(readFileSync(step.report, "utf8"));
+      passed += report.numPassedTests;
+      failed += report.numFailedTests + (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+      console.log(`${step.name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+    } else {
+      console.error(`${step.name} wrote no report; counting the suite as failed`);
+      failed += 1;
+    }
+  }
+  if (run.status !== 0) broken.push(step.name);
+}
+if (broken.length > 0) console.error(`\nFailed steps: ${broken.join(", ")}`);
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(broken.length > 0 || failed > 0 ? 1 : 0);
