@@ -72,7 +72,7 @@ export type HookImpl<S> =
   | (HookImplOptions & { wrapper: WrapperFunction<S>; handler?: never });
 
 /** A plugin's implementations, keyed by hook name. */
-export type HookImpls<Specs extends HookSpecs> = {
+export type HookImpls<Specs extends HookSpecs = BernsteinHookSpecs> = {
   [K in keyof Specs]?: HookImpl<Specs[K]>;
 };
 

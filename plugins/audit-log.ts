@@ -1,0 +1,41 @@
+/**
+ * Bundled plugin: appends every orchestration event as one JSON line to a file.
+ * Lines are written one at a time in call order, so concurrent calls neither lose
+ * nor interleave lines, and each hook resolves only once its line is written.
+ *
+ * @module
+ */
+import { mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import * as v from "valibot";
+import { bernsteinHookSpecs, definePlugin, type HookImpls } from "../mod.ts";
+
+/** The audit log; option `path`: the JSON Lines file to append to (created with its folder). */
+export default definePlugin({
+  name: "audit-log",
+  version: "0.1.0",
+  options: v.object({
+    path: v.pipe(v.string(), v.nonEmpty("must name the file to append to")),
+  }),
+  async setup({ path }) {
+    await mkdir(dirname(path), { recursive: true });
+    const file = await open(path, "a");
+    let tail: Promise<unknown> = Promise.resolve();
+    const append = (hook: string, args: unknown): Promise<void> => {
+      const line = `${JSON.stringify({ time: new Date().toISOString(), hook, args })}\n`;
+      const written = tail.then(() => file.write(line)).then(() => undefined);
+      tail = written.catch(() => undefined);
+      return written;
+    };
+    const hooks = Object.fromEntries(
+      Object.keys(bernsteinHookSpecs).map((hook) => [hook, (args: unknown) => append(hook, args)]),
+    ) as HookImpls;
+    return {
+      hooks,
+      async shutdown() {
+        await tail;
+        await file.close();
+      },
+    };
+  },
+});
