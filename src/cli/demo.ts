@@ -33,12 +33,8 @@ const unreliable = definePlugin({
   },
 });
 
-/**
- * Runs the demo.
- *
- * @returns The process exit code: 0 when the run went as scripted.
- */
-export async function main(): Promise<number> {
+/** Runs the demo and returns the exit code. */
+async function main(): Promise<number> {
   const { name, version } = runtime();
   console.log(`Bernstein plugins demo on ${name} ${version}\n`);
   await rm(AUDIT_PATH, { force: true });
@@ -70,6 +66,4 @@ export async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main ?? import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await main();
-}
+process.exitCode = await main();
