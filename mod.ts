@@ -17,6 +17,7 @@
  */
 export {
   BernsteinError,
+  ConfigError,
   formatProblems,
   HookArgumentsError,
   HookSpecError,
@@ -88,3 +89,25 @@ export {
   type HookSpecs,
   type ResultSchema,
 } from "./src/spec.ts";
+export {
+  type BernsteinConfig,
+  CONFIG_NAMES,
+  defineConfig,
+  findConfig,
+  loadConfig,
+  type LoadedConfig,
+  type NormalisedEntry,
+  type PluginEntry,
+  type PluginEntryObject,
+  validateConfig,
+} from "./src/config.ts";
+export {
+  createManager,
+  type LoadedPlugin,
+  type LoadOptions,
+  loadPlugins,
+  type LoadReport,
+} from "./src/loader/load.ts";
+export { ACCEPTED_FORMS, type ParsedSpecifier, parseSpecifier } from "./src/loader/specifier.ts";
+export { type DiscoveredPlugin, discoverPlugins } from "./src/loader/discover.ts";
+export { runtime, type RuntimeInfo } from "./src/runtime/mod.ts";

@@ -122,3 +122,65 @@ export function formatProblems(problems: readonly Problem[]): string {
   return `${problems.length} problems\n` +
     problems.map((p) => `  - ${line(p)}`).join("\n");
 }
+
+/** A config file is missing, cannot be imported or does not validate. */
+export class ConfigError extends BernsteinError {
+  /** The config file, when one was found. */
+  readonly file: string | undefined;
+  /** Every problem found in it. */
+  readonly problems: readonly Problem[];
+
+  /**
+   * @param file The config file, if known.
+   * @param summary What went wrong, action first.
+   * @param problems Each problem with its path inside the config.
+   * @param options Standard error options.
+   */
+  constructor(
+    file: string | undefined,
+    summary: string,
+    problems: readonly Problem[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(problems.length > 0 ? `${summary}: ${formatProblems(problems)}` : summary, options);
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/** A configured plugin could not be resolved, fetched, imported or validated. */
+export class PluginLoadError extends BernsteinError {
+  /** The specifier as written in the config. */
+  readonly specifier: string;
+  /** Where the entry sits in the config, such as `plugins[2]`. */
+  readonly entry: string;
+
+  /**
+   * @param specifier The specifier as written.
+   * @param entry Where the entry sits in the config.
+   * @param reason What went wrong and what to do.
+   * @param options Standard error options; pass the underlying error as `cause`.
+   */
+  constructor(specifier: string, entry: string, reason: string, options?: ErrorOptions) {
+    super(`Cannot load plugin "${specifier}" (${entry}): ${reason}`, options);
+    this.specifier = specifier;
+    this.entry = entry;
+  }
+}
+
+/** Strict loading failed: every plugin error, listed. */
+export class LoadFailedError extends BernsteinError {
+  /** Each plugin that failed. */
+  readonly errors: readonly PluginLoadError[];
+
+  /**
+   * @param errors Every plugin load error.
+   */
+  constructor(errors: readonly PluginLoadError[]) {
+    super(
+      `Cannot load the configured plugins (strict mode): ${errors.length} failed\n` +
+        errors.map((e) => `  - ${e.message.replaceAll("\n", "\n    ")}`).join("\n"),
+    );
+    this.errors = errors;
+  }
+}

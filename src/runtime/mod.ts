@@ -32,3 +32,26 @@ export function runtime(): RuntimeInfo {
   if (deno !== undefined) return { name: "deno", version: deno.version.deno };
   return { name: "node", version: globalThis.process.versions.node };
 }
+
+let typeScriptOnNode: Promise<unknown> | undefined;
+
+/**
+ * Imports a module by absolute URL on either runtime. Deno imports TypeScript
+ * natively; on Node, when the process was not started with tsx and a TypeScript
+ * file is refused, tsx's loader is registered once (lazily) and the import is retried.
+ *
+ * @param url An absolute `file:` URL (or any URL the runtime can import).
+ * @returns The module namespace.
+ * @throws Whatever the runtime throws: file not found, syntax error, permission.
+ */
+export async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return await import(url);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (runtime().name !== "node" || code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+    typeScriptOnNode ??= import("tsx/esm/api").then((tsx) => tsx.register());
+    await typeScriptOnNode;
+    return await import(url);
+  }
+}

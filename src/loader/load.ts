@@ -1,0 +1,293 @@
+/**
+ * Loads the plugins a config lists: resolves each specifier, imports the modules
+ * concurrently, validates their exports and options, and registers the plugins in
+ * config order.
+ *
+ * @module
+ */
+import { stat } from "node:fs/promises";
+import { relative } from "node:path";
+import process from "node:process";
+import type { LoadedConfig, NormalisedEntry } from "../config.ts";
+import { formatProblems, LoadFailedError, PluginLoadError, PluginValidationError } from "../errors.ts";
+import { createLogger, type Logger, scopedLogger } from "../logger.ts";
+import { PluginManager } from "../manager.ts";
+import {
+  checkPluginShape,
+  describe,
+  type HookImpls,
+  instantiatePlugin,
+  isPluginFactory,
+  type Plugin,
+} from "../plugin.ts";
+import { importModule, runtime } from "../runtime/mod.ts";
+import { discoverPlugins } from "./discover.ts";
+import { resolveNpm } from "./npm.ts";
+import { parseSpecifier } from "./specifier.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyPlugin = Plugin<any>;
+
+/** A plugin that loaded, with where it came from. */
+export interface LoadedPlugin {
+  /** The config entry (or the discovered package). */
+  readonly entry: NormalisedEntry;
+  /** The specifier as written, or `inline:<name>` for an inline plugin. */
+  readonly specifier: string;
+  /** What was imported: a URL, or `inline`. */
+  readonly resolved: string;
+  /** The package version, for npm packages. */
+  readonly version: string | undefined;
+  /** The plugin, instantiated. */
+  readonly plugin: AnyPlugin;
+}
+
+/** What {@linkcode loadPlugins} produced. */
+export interface LoadReport {
+  /** Plugins that loaded, in config order (discovered ones last). */
+  readonly loaded: LoadedPlugin[];
+  /** One error per plugin that did not. */
+  readonly errors: PluginLoadError[];
+}
+
+/** Options of {@linkcode loadPlugins} and {@linkcode createManager}. */
+export interface LoadOptions {
+  /** Logger handed to plugins' setup; default the console. */
+  logger?: Logger;
+  /** Overrides the config's `strict`. */
+  strict?: boolean;
+}
+
+/**
+ * Loads every enabled plugin of a config, concurrently; reports failures instead
+ * of throwing.
+ *
+ * @param config A config from `loadConfig`.
+ * @param options Logger.
+ * @returns The loaded plugins in config order and one error per failure.
+ */
+export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {}): Promise<LoadReport> {
+  const logger = options.logger ?? createLogger({ prefix: "bernstein" });
+  const entries = config.entries.filter((entry) => entry.enabled);
+  if (config.config.discover) {
+    const listed = new Set(entries.map((entry) => packageNameOf(entry.use)).filter(Boolean));
+    for (const found of await discoverPlugins(config.dir)) {
+      if (listed.has(found.name)) continue;
+      entries.push({
+        path: `discovered package "${found.name}"`,
+        use: found.specifier,
+        options: undefined,
+        enabled: true,
+        integrity: undefined,
+        timeoutMs: undefined,
+        name: undefined,
+      });
+    }
+  }
+  const outcomes = await Promise.all(
+    entries.map((entry) =>
+      loadEntry(entry, config, logger).then((loaded) => loaded, (error: PluginLoadError) => error)
+    ),
+  );
+  return {
+    loaded: outcomes.filter((o): o is LoadedPlugin => !(o instanceof PluginLoadError)),
+    errors: outcomes.filter((o): o is PluginLoadError => o instanceof PluginLoadError),
+  };
+}
+
+/**
+ * Builds a manager from a config: hook defaults from `hooks`, then the plugins,
+ * registered in config order. A plugin that fails to load or register is reported
+ * and the rest still load; in strict mode the whole load fails with every error.
+ *
+ * @param config A config from `loadConfig`.
+ * @param options Logger and strictness.
+ * @returns The manager and the load report (including registration failures).
+ * @throws {LoadFailedError} In strict mode, when any plugin failed; plugins already set up are shut down first.
+ */
+export async function createManager(
+  config: LoadedConfig,
+  options: LoadOptions = {},
+): Promise<{ manager: PluginManager; report: LoadReport }> {
+  const logger = options.logger ?? createLogger({ prefix: "bernstein" });
+  const hooks = config.config.hooks ?? {};
+  const manager = new PluginManager({
+    logger,
+    timeoutMs: hooks.timeoutMs,
+    circuitBreaker: hooks.circuitBreaker,
+    validate: hooks.validate,
+    onError: hooks.onError,
+  });
+  const report = await loadPlugins(config, { logger });
+  const registered: LoadedPlugin[] = [];
+  for (const loaded of report.loaded) {
+    try {
+      manager.register(loaded.plugin);
+      registered.push(loaded);
+    } catch (error) {
+      const reason = error instanceof PluginValidationError ? formatProblems(error.problems) : String(error);
+      report.errors.push(
+        new PluginLoadError(loaded.specifier, where(config, loaded.entry), reason, { cause: error }),
+      );
+    }
+  }
+  const final = { loaded: registered, errors: report.errors };
+  if ((options.strict ?? config.config.strict) && final.errors.length > 0) {
+    await manager.shutdown().catch(() => undefined);
+    throw new LoadFailedError(final.errors);
+  }
+  for (const error of final.errors) logger.error(error.message);
+  await manager.idle();
+  return { manager, report: final };
+}
+
+async function loadEntry(
+  entry: NormalisedEntry,
+  config: LoadedConfig,
+  logger: Logger,
+): Promise<LoadedPlugin> {
+  const location = where(config, entry);
+  if (typeof entry.use !== "string") {
+    const name = entry.name ?? entry.use.name;
+    const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, logger);
+    return { entry, specifier: `inline:${name}`, resolved: "inline", version: undefined, plugin };
+  }
+  const specifier = entry.use;
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new PluginLoadError(specifier, location, reason, cause === undefined ? undefined : { cause });
+  };
+  let parsed;
+  try {
+    parsed = parseSpecifier(specifier, config.dir, config.config.allowHttpHosts);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  let url: string;
+  let version: string | undefined;
+  switch (parsed.kind) {
+    case "file": {
+      const found = await stat(parsed.path).then((s) => s.isFile(), () => false);
+      if (!found) fail(`no such file "${parsed.path}" (paths are relative to the config file's folder)`);
+      url = parsed.url;
+      break;
+    }
+    case "npm": {
+      try {
+        const pkg = await resolveNpm(parsed.name, parsed.range, parsed.subpath, config.dir);
+        url = pkg.url;
+        version = pkg.version;
+      } catch (error) {
+        return fail((error as Error).message, error);
+      }
+      break;
+    }
+    case "jsr":
+    case "url": {
+      if (runtime().name !== "deno") {
+        return fail(
+          `${parsed.kind === "jsr" ? "jsr:" : "URL"} plugins are not supported on Node yet; run on Deno`,
+        );
+      }
+      url = parsed.kind === "url" ? parsed.url : specifier;
+      break;
+    }
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await importModule(url!);
+  } catch (error) {
+    return fail(`cannot import it: ${firstLine(error)}`, error);
+  }
+  const exported = "default" in module ? module.default : module.plugin;
+  if (exported === undefined) {
+    const names = Object.keys(module);
+    return fail(
+      `the module has no default export and no export named "plugin"` +
+        (names.length > 0 ? ` (it exports ${names.map((n) => `"${n}"`).join(", ")})` : "") +
+        `; write export default definePlugin({ ... })`,
+    );
+  }
+  const plugin = await instantiate(exported, entry, specifier, location, logger);
+  return { entry, specifier, resolved: url!, version, plugin };
+}
+
+async function instantiate(
+  exported: unknown,
+  entry: NormalisedEntry,
+  specifier: string,
+  location: string,
+  logger: Logger,
+): Promise<AnyPlugin> {
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new PluginLoadError(specifier, location, reason, cause === undefined ? undefined : { cause });
+  };
+  let plugin: unknown;
+  if (isPluginFactory(exported)) {
+    const name = entry.name ?? exported.name;
+    try {
+      plugin = await instantiatePlugin(exported, entry.options, { name, logger: scopedLogger(logger, name) });
+    } catch (error) {
+      if (error instanceof PluginValidationError) {
+        return fail(
+          formatProblems(error.problems.map((p) => ({ ...p, path: `${entry.path}.${p.path}` }))),
+          error,
+        );
+      }
+      return fail((error as Error).message, error);
+    }
+  } else if (typeof exported === "function") {
+    try {
+      plugin = await exported(entry.options);
+    } catch (error) {
+      return fail(`its factory function threw: ${firstLine(error)}`, error);
+    }
+  } else if (typeof exported === "object" && exported !== null) {
+    if (entry.options !== undefined) {
+      return fail(
+        `${entry.path}.options: this plugin is a plain object and takes no options; ` +
+          `remove them, or have the plugin export a factory (definePlugin with setup)`,
+      );
+    }
+    plugin = exported;
+  } else {
+    return fail(`the export must be a plugin object or a factory, received ${describe(exported)}`);
+  }
+  const problems = checkPluginShape(plugin);
+  if (problems.length > 0) return fail(formatProblems(problems));
+  let result = plugin as AnyPlugin;
+  if (entry.name !== undefined && result.name !== entry.name) result = { ...result, name: entry.name };
+  if (entry.timeoutMs !== undefined) {
+    result = { ...result, hooks: withTimeout(result.hooks, entry.timeoutMs) };
+  }
+  return result;
+}
+
+/** Gives every implementation without its own deadline the entry's. */
+function withTimeout(hooks: HookImpls, timeoutMs: number): HookImpls {
+  const out: Record<string, unknown> = {};
+  for (const [hook, impl] of Object.entries(hooks)) {
+    out[hook] = typeof impl === "function"
+      ? { handler: impl, timeoutMs }
+      : { ...impl, timeoutMs: (impl as { timeoutMs?: number }).timeoutMs ?? timeoutMs };
+  }
+  return out as HookImpls;
+}
+
+function where(config: LoadedConfig, entry: NormalisedEntry): string {
+  const rel = relative(process.cwd(), config.file);
+  return `${rel && !rel.startsWith("..") ? rel : config.file}: ${entry.path}`;
+}
+
+function packageNameOf(use: NormalisedEntry["use"]): string | undefined {
+  if (typeof use !== "string") return undefined;
+  const match = /^(?:npm:)?((?:@[^/@]+\/)?[^/@.][^/@]*)/.exec(use);
+  return match && !use.startsWith(".") && !use.includes("://") && !use.startsWith("jsr:")
+    ? match[1]
+    : undefined;
+}
+
+/** The gist of an error: its first three non-empty lines, joined. */
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n").map((line) => line.trim()).filter(Boolean).slice(0, 3).join(" ");
+}

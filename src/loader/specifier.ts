@@ -1,0 +1,84 @@
+/**
+ * Plugin specifiers: what a config entry may name and how each form is read.
+ *
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** A specifier, parsed. */
+export type ParsedSpecifier =
+  | { readonly kind: "file"; readonly url: string; readonly path: string }
+  | { readonly kind: "npm"; readonly name: string; readonly range?: string; readonly subpath?: string }
+  | { readonly kind: "jsr"; readonly name: string; readonly range?: string; readonly subpath?: string }
+  | { readonly kind: "url"; readonly url: string };
+
+/** The forms a specifier may take, for error messages and help. */
+export const ACCEPTED_FORMS: string =
+  "./relative/path.ts or ../path (relative to the config file), /absolute/path.ts, file:///path.ts, " +
+  "npm:name[@range][/subpath], a bare package name, jsr:@scope/name[@range][/subpath], https://host/path.ts, " +
+  "and http://127.0.0.1/... (http only for loopback hosts and hosts in allowHttpHosts)";
+
+const PACKAGE = /^((?:@[a-z0-9][\w.~-]*\/)?[a-z0-9~][\w.~-]*)(?:@([^/]+))?(?:\/(.+))?$/i;
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Reads a specifier as written in a config.
+ *
+ * @param raw The specifier.
+ * @param baseDir Folder relative paths are resolved against: the config file's.
+ * @param allowHttpHosts Hosts that may serve plain `http:` besides loopback ones.
+ * @returns The parsed form.
+ * @throws {Error} With a message that says what is wrong and lists {@linkcode ACCEPTED_FORMS}.
+ */
+export function parseSpecifier(
+  raw: string,
+  baseDir: string,
+  allowHttpHosts: readonly string[] = [],
+): ParsedSpecifier {
+  const spec = raw.trim();
+  if (spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === "..") {
+    const path = resolve(baseDir, spec);
+    return { kind: "file", path, url: pathToFileURL(path).href };
+  }
+  if (isAbsolute(spec) && !/^[a-z][a-z0-9+.-]+:/i.test(spec)) {
+    return { kind: "file", path: spec, url: pathToFileURL(spec).href };
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(spec)?.[1]?.toLowerCase();
+  if (scheme === "file") {
+    const path = fileURLToPath(spec);
+    return { kind: "file", path, url: pathToFileURL(path).href };
+  }
+  if (scheme === "npm") {
+    const match = PACKAGE.exec(spec.slice(4).replace(/^\/+/, ""));
+    if (!match) throw new Error(`"${raw}" is not a valid npm: specifier; write npm:name[@range][/subpath]`);
+    return { kind: "npm", name: match[1], range: match[2], subpath: match[3] };
+  }
+  if (scheme === "jsr") {
+    const match = PACKAGE.exec(spec.slice(4).replace(/^\/+/, ""));
+    if (!match || !match[1].startsWith("@")) {
+      throw new Error(`"${raw}" is not a valid jsr: specifier; write jsr:@scope/name[@range][/subpath]`);
+    }
+    return { kind: "jsr", name: match[1], range: match[2], subpath: match[3] };
+  }
+  if (scheme === "https" || scheme === "http") {
+    let url: URL;
+    try {
+      url = new URL(spec);
+    } catch {
+      throw new Error(`"${raw}" is not a valid URL`);
+    }
+    if (scheme === "http" && !LOOPBACK.test(url.hostname) && !allowHttpHosts.includes(url.hostname)) {
+      throw new Error(
+        `plain http: is refused for host "${url.hostname}"; use https:, or add "${url.hostname}" to allowHttpHosts in the config`,
+      );
+    }
+    return { kind: "url", url: url.href };
+  }
+  if (scheme === undefined) {
+    const match = PACKAGE.exec(spec);
+    if (match && match[2] === undefined) return { kind: "npm", name: match[1], subpath: match[3] };
+    if (match) throw new Error(`a bare package name cannot carry a version range; write "npm:${spec}"`);
+  }
+  throw new Error(`unsupported specifier "${raw}"; the accepted forms are ${ACCEPTED_FORMS}`);
+}
