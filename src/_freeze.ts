@@ -1,20 +1,63 @@
 // Hook arguments reach implementations frozen, so that no plugin can change what
 // later plugins or the host see.
 
+/** Roots this module has frozen all the way down: later calls skip the walk. */
+const deeplyFrozen = new WeakSet<object>();
+
 /**
  * Freezes `value` and everything reachable from it, in place, and returns it.
- * Objects that are already frozen are taken as done, which also ends cycles.
- * Functions and typed arrays are left as they are (typed arrays cannot be frozen).
+ * Objects that were already frozen (shallowly, by someone else) are still walked.
+ * Typed arrays cannot be frozen and are left as they are; functions are not frozen.
  */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value)) {
-    return value;
+  if (typeof value !== "object" || value === null || deeplyFrozen.has(value)) return value;
+  walk(value, undefined);
+  deeplyFrozen.add(value);
+  return value;
+}
+
+function walk(value: object, seen: Set<object> | undefined): Set<object> | undefined {
+  if (ArrayBuffer.isView(value)) return seen;
+  if (Object.isFrozen(value)) {
+    // Already frozen: its children may not be, but it may also close a cycle.
+    if (seen?.has(value)) return seen;
+    (seen ??= new Set()).add(value);
+  } else {
+    Object.freeze(value);
   }
-  if (ArrayBuffer.isView(value)) return value;
-  Object.freeze(value);
   for (const key of Reflect.ownKeys(value)) {
     const child = (value as Record<PropertyKey, unknown>)[key];
-    if (typeof child === "object" && child !== null) deepFreeze(child);
+    if (typeof child === "object" && child !== null) seen = walk(child, seen);
   }
-  return value;
+  return seen;
+}
+
+/**
+ * Returns a frozen deep copy of the plain objects and arrays in `value`, leaving the
+ * original untouched. Other objects (Map, Date, class instances) are passed by
+ * reference, unfrozen. Cycles are preserved.
+ */
+export function frozenCopy<T>(value: T): T {
+  const copy = copyNode(value, undefined);
+  if (typeof copy === "object" && copy !== null) deeplyFrozen.add(copy);
+  return copy as T;
+}
+
+function copyNode(value: unknown, seen: Map<object, unknown> | undefined): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const isArray = Array.isArray(value);
+  if (!isArray) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value;
+  }
+  const known = seen?.get(value);
+  if (known !== undefined) return known;
+  const copy: Record<PropertyKey, unknown> = isArray
+    ? [] as never
+    : Object.create(Object.getPrototypeOf(value));
+  (seen ??= new Map()).set(value, copy);
+  for (const key of Reflect.ownKeys(value)) {
+    copy[key] = copyNode((value as Record<PropertyKey, unknown>)[key], seen);
+  }
+  return Object.freeze(copy);
 }

@@ -12,6 +12,7 @@ import * as v from "valibot";
 import { ConfigError, type Problem } from "./errors.ts";
 import { describe as kind, isPluginFactory, type Plugin, type PluginFactory } from "./plugin.ts";
 import { importModule } from "./runtime/mod.ts";
+import { MAX_TIMEOUT_MS } from "./spec.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPlugin = Plugin<any> | PluginFactory<any, any>;
@@ -93,7 +94,7 @@ export const CONFIG_NAMES: readonly string[] = [
   "bernstein.config.json",
 ];
 
-const Positive = v.pipe(v.number(), v.finite(), v.minValue(1));
+const Positive = v.pipe(v.number(), v.minValue(1), v.maxValue(MAX_TIMEOUT_MS));
 
 const TopLevelSchema = v.strictObject({
   plugins: v.optional(v.array(v.unknown())),

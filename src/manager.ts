@@ -15,7 +15,6 @@ import { type BernsteinHookSpecs, bernsteinHookSpecs } from "./hookspecs.ts";
 import { createLogger, type Logger, scopedLogger } from "./logger.ts";
 import {
   checkPluginShape,
-  type HookContext,
   type HookImplOptions,
   instantiatePlugin,
   isPluginFactory,
@@ -38,8 +37,10 @@ import {
   type HookCallResult,
   type HookSpec,
   type HookSpecs,
+  MAX_TIMEOUT_MS,
 } from "./spec.ts";
 import { closest } from "./_suggest.ts";
+import { ignoresArgument } from "./_params.ts";
 
 /** Options of a {@linkcode PluginManager}. */
 export interface PluginManagerOptions<S extends HookSpecs> {
@@ -237,7 +238,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
         });
         continue;
       }
-      if (spec?.historic && options.wrapper) {
+      if (spec?.historic && isWrapper(impl)) {
         problems.push({
           path: `hooks.${hook}`,
           message: "a wrapper cannot implement a historic hook; make it a plain implementation",
@@ -245,6 +246,16 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
         continue;
       }
       accepted.push([hook, impl, options]);
+    }
+    for (const entry of ownSpecs.values()) {
+      const wrapper = this.#pendingImpls.find((p) => p.hook === entry.name && isWrapper(p.impl));
+      if (entry.spec.historic && wrapper) {
+        problems.push({
+          path: `specs.${entry.name}`,
+          message:
+            `"${entry.name}" is historic, but plugin "${wrapper.state.name}" implements it with a wrapper`,
+        });
+      }
     }
     if (problems.length > 0) throw new PluginValidationError(name, problems);
 
@@ -257,6 +268,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       lifetime: new AbortController(),
       consecutiveFailures: 0,
       suspended: false,
+      removed: false,
     };
     this.#plugins.set(name, state);
     const seq = this.#seq++;
@@ -267,13 +279,19 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
         this.#pendingImpls.push({ state, hook, impl, seq });
         continue;
       }
-      const record = this.#attach(caller, state, impl, seq);
-      if (caller.spec.deprecated) {
-        this.#logger.warn(`Plugin "${name}" implements deprecated hook "${hook}": ${caller.spec.deprecated}`);
-      }
+      const record = this.#makeRecord(caller, state, impl, seq);
+      // A historic hook's new implementation joins the call lists once it has caught up.
       if (caller.history && caller.history.length > 0) replays.push(record);
+      else this.#insert(record);
     }
-    for (const record of replays) this.#track(this.#runner.replay(record));
+    for (const record of replays) {
+      try {
+        this.#track(this.#runner.replay(record, () => this.#insert(record)));
+      } catch (error) {
+        // Strict mode: the plugin stays registered; idle() reports the error.
+        this.#replayErrors.push(error);
+      }
+    }
   }
 
   /**
@@ -317,6 +335,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     const state = this.#plugins.get(name);
     if (state === undefined) return undefined;
     this.#plugins.delete(name);
+    state.removed = true;
     for (const caller of this.#callers.values()) {
       const before = caller.records.length;
       const kept = caller.records.filter((record) => record.state !== state);
@@ -406,10 +425,10 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
    * @returns A function that removes the monitor.
    */
   monitor(monitor: Monitor): () => void {
-    this.#runner.monitors.push(monitor);
+    const runner = this.#runner;
+    runner.monitors = [...runner.monitors, monitor];
     return () => {
-      const index = this.#runner.monitors.indexOf(monitor);
-      if (index >= 0) this.#runner.monitors.splice(index, 1);
+      runner.monitors = runner.monitors.filter((m) => m !== monitor);
     };
   }
 
@@ -498,13 +517,16 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     const problems: Problem[] = [];
     const entries = this.#checkSpecs(specs, source, problems);
     if (problems.length > 0) {
-      throw new HookSpecError(
-        `Cannot add hook specs from "${source}": ${problems.map((p) => p.message).join("; ")}`,
+      // assertHookSpecs' message names the source already; do not say it twice.
+      const prefix = `Cannot add hook specs from "${source}": `;
+      const messages = problems.map((p) =>
+        p.message.startsWith(prefix) ? p.message.slice(prefix.length) : p.message
       );
+      throw new HookSpecError(prefix + messages.join("; "));
     }
     for (const entry of entries.values()) {
       const pending = this.#pendingImpls.filter((p) => p.hook === entry.name);
-      const wrapper = pending.find((p) => entry.spec.historic && (p.impl as { wrapper?: unknown }).wrapper);
+      const wrapper = pending.find((p) => entry.spec.historic && isWrapper(p.impl));
       if (wrapper) {
         throw new HookSpecError(
           `Cannot add hook specs from "${source}": "${entry.name}" is historic, but plugin "${wrapper.state.name}" implements it with a wrapper`,
@@ -524,6 +546,8 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     }
     for (const [name, spec] of Object.entries(specs)) {
       const existing = this.#specs.get(name);
+      // The same spec object again (a plugin registered a second time): nothing to add.
+      if (existing?.spec === spec) continue;
       if (existing) {
         problems.push({
           path: `specs.${name}`,
@@ -544,11 +568,11 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       const pending = this.#pendingImpls[i];
       if (pending.hook !== entry.name) continue;
       this.#pendingImpls.splice(i--, 1);
-      this.#attach(caller, pending.state, pending.impl, pending.seq);
+      this.#insert(this.#makeRecord(caller, pending.state, pending.impl, pending.seq));
     }
   }
 
-  #attach(caller: HookCaller, state: PluginState, impl: unknown, seq: number): ImplRecord {
+  #makeRecord(caller: HookCaller, state: PluginState, impl: unknown, seq: number): ImplRecord {
     type Fn = (...args: unknown[]) => unknown;
     const options = (typeof impl === "function" ? { handler: impl } : impl) as HookImplOptions & {
       handler?: Fn;
@@ -556,13 +580,12 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     };
     const wrapper = options.wrapper !== undefined;
     const fn = (options.wrapper ?? options.handler) as Fn;
-    const sharedCtx: HookContext = {
-      plugin: state.name,
-      hook: caller.name,
-      logger: state.logger,
-      signal: state.lifetime.signal,
-    };
-    const record: ImplRecord = {
+    if (caller.spec.deprecated) {
+      this.#logger.warn(
+        `Plugin "${state.name}" implements deprecated hook "${caller.name}": ${caller.spec.deprecated}`,
+      );
+    }
+    return {
       state,
       caller,
       fn,
@@ -571,12 +594,19 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       seq,
       ownTimeoutMs: options.timeoutMs,
       timeoutMs: this.#timeoutMs,
-      wantsCtx: fn.length >= (wrapper ? 3 : 2),
-      sharedCtx,
+      wantsCtx: !ignoresArgument(fn, wrapper ? 2 : 1),
+      sharedCtx: {
+        plugin: state.name,
+        hook: caller.name,
+        logger: state.logger,
+        signal: state.lifetime.signal,
+      },
     };
-    caller.records.push(record);
-    caller.rebuild(this.#timeoutMs);
-    return record;
+  }
+
+  #insert(record: ImplRecord): void {
+    record.caller.records.push(record);
+    record.caller.rebuild(this.#timeoutMs);
   }
 
   #track(work: Promise<void> | undefined): void {
@@ -590,6 +620,10 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   }
 }
 
+function isWrapper(impl: unknown): boolean {
+  return typeof impl === "object" && impl !== null && (impl as { wrapper?: unknown }).wrapper !== undefined;
+}
+
 function unknownHookMessage(hook: string, known: string[]): string {
   const suggestion = closest(hook, known);
   return `unknown hook${suggestion ? `; did you mean "${suggestion}"?` : ""}` +
@@ -598,9 +632,11 @@ function unknownHookMessage(hook: string, known: string[]): string {
 
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+  if (typeof value !== "number" || !(value > 0) || !(value <= MAX_TIMEOUT_MS)) {
     throw new HookSpecError(
-      `Cannot create plugin manager: ${what} must be a positive number, not ${String(value)}`,
+      `Cannot create plugin manager: ${what} must be a positive number up to ${MAX_TIMEOUT_MS}, not ${
+        String(value)
+      }`,
     );
   }
   return value;

@@ -8,7 +8,13 @@ import * as v from "valibot";
 import { BernsteinError, PluginValidationError, type Problem } from "./errors.ts";
 import type { BernsteinHookSpecs } from "./hookspecs.ts";
 import type { Logger } from "./logger.ts";
-import type { HookArgs, HookCallResult, HookResult, HookSpecs } from "./spec.ts";
+import {
+  type HookArgs,
+  type HookCallResult,
+  type HookResult,
+  type HookSpecs,
+  MAX_TIMEOUT_MS,
+} from "./spec.ts";
 
 /** A value or a promise of it. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -257,7 +263,11 @@ const ImplOptionsSchema = v.strictObject({
   tryFirst: v.optional(v.boolean()),
   tryLast: v.optional(v.boolean()),
   timeoutMs: v.optional(
-    v.pipe(v.number(), v.finite(), v.minValue(1, "must be a positive number of milliseconds")),
+    v.pipe(
+      v.number(),
+      v.minValue(1, "must be a positive number of milliseconds"),
+      v.maxValue(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms (about 24.8 days)`),
+    ),
   ),
   optional: v.optional(v.boolean()),
 });

@@ -11,7 +11,7 @@
  */
 import * as v from "valibot";
 import { BernsteinError, HookArgumentsError, HookTimeoutError } from "./errors.ts";
-import { deepFreeze } from "./_freeze.ts";
+import { deepFreeze, frozenCopy } from "./_freeze.ts";
 import type { Logger } from "./logger.ts";
 import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
 import type { HookSpec, HookSpecs } from "./spec.ts";
@@ -86,6 +86,8 @@ export interface PluginState {
   readonly lifetime: AbortController;
   consecutiveFailures: number;
   suspended: boolean;
+  /** Set when unregistered, so that calls already under way skip it. */
+  removed: boolean;
 }
 
 /** One implementation of one hook, with everything the loop needs precomputed. @internal */
@@ -103,14 +105,15 @@ export interface ImplRecord {
   readonly ownTimeoutMs: number | undefined;
   /** The deadline in force: own, else the hook's, else the manager's. */
   timeoutMs: number;
-  /** Whether the function declares the `ctx` parameter (and so gets a fresh one). */
+  /** Whether the function may read `ctx` (and so gets a fresh one per invocation). */
   readonly wantsCtx: boolean;
   readonly sharedCtx: HookContext;
 }
 
 /**
  * One hook's implementations in call order, rebuilt only when registration
- * changes. @internal
+ * changes. A call takes the two lists as they are when it starts, so changes made
+ * during a call apply from the next one. @internal
  */
 export class HookCaller {
   /** Wrappers, outermost first. */
@@ -130,7 +133,7 @@ export class HookCaller {
     this.history = spec.historic ? [] : undefined;
   }
 
-  /** Sorts the records into the two call lists. */
+  /** Sorts the records into two new call lists (never mutating the old ones). */
   rebuild(defaultTimeoutMs: number): void {
     const timeout = this.spec.timeoutMs ?? defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
@@ -157,7 +160,8 @@ const NO_ERROR: unique symbol = Symbol("none");
  * Runs hook calls. One per manager. @internal
  */
 export class HookRunner {
-  readonly monitors: Monitor[] = [];
+  /** Replaced, never mutated, so that a monitor removed during a call does not skip another. */
+  monitors: readonly Monitor[] = [];
   readonly failures: FailureRecord[] = [];
 
   constructor(readonly settings: RunnerSettings) {}
@@ -172,43 +176,59 @@ export class HookRunner {
       if (!parsed.success) {
         throw new HookArgumentsError(caller.name, parsed.issues.map((issue) => issueToProblem(issue)));
       }
-      args = parsed.output;
+      args = frozenCopy(parsed.output);
+    } else {
+      deepFreeze(args);
     }
-    deepFreeze(args);
     caller.history?.push(args);
-    if (caller.wrappers.length === 0) {
-      return this.runPlain(caller.impls, caller.spec.firstResult, args, 0, undefined);
-    }
-    return this.runLevel(caller, args, 0);
-  }
-
-  /** Replays a historic hook's remembered calls to one new implementation. */
-  replay(record: ImplRecord): Promise<void> | undefined {
-    const history = record.caller.history;
-    if (!history || history.length === 0) return undefined;
-    const single = [record];
-    const from = async (index: number): Promise<void> => {
-      for (let i = index; i < history.length; i++) {
-        await this.runPlain(single, false, history[i], 0, undefined);
-      }
-    };
-    for (let i = 0; i < history.length; i++) {
-      const result = this.runPlain(single, false, history[i], 0, undefined);
-      if (result instanceof Promise) return result.then(() => from(i + 1));
-    }
-    return undefined;
-  }
-
-  /** Runs one wrapper level, or the plain implementations below the last one. */
-  runLevel(caller: HookCaller, args: unknown, depth: number): unknown {
     const wrappers = caller.wrappers;
-    if (depth === wrappers.length) {
+    if (wrappers.length === 0) {
       return this.runPlain(caller.impls, caller.spec.firstResult, args, 0, undefined);
+    }
+    return this.runLevel(new Call(caller, wrappers, caller.impls, args), 0);
+  }
+
+  /**
+   * Replays a historic hook's remembered calls, in order, to one new implementation,
+   * including calls made while the replay runs; then `caughtUp` attaches it to the
+   * call lists, in the same tick as the last replayed call, so no call is missed or
+   * seen twice.
+   */
+  replay(record: ImplRecord, caughtUp: () => void): Promise<void> | undefined {
+    const history = record.caller.history ?? [];
+    const single = [record];
+    let index = 0;
+    const step = (): Promise<void> | undefined => {
+      try {
+        while (index < history.length && !record.state.removed) {
+          const result = this.runPlain(single, false, history[index++], 0, undefined);
+          if (result instanceof Promise) {
+            return result.then(step, (error) => {
+              if (!record.state.removed) caughtUp();
+              throw error;
+            });
+          }
+        }
+      } catch (error) {
+        if (!record.state.removed) caughtUp();
+        throw error;
+      }
+      if (!record.state.removed) caughtUp();
+      return undefined;
+    };
+    return step();
+  }
+
+  /** Runs one wrapper level of a call, or the plain implementations below the last one. */
+  runLevel(call: Call, depth: number): unknown {
+    const wrappers = call.wrappers;
+    if (depth === wrappers.length) {
+      return this.runPlain(call.impls, call.caller.spec.firstResult, call.args, 0, undefined);
     }
     const record = wrappers[depth];
-    if (record.state.suspended) return this.runLevel(caller, args, depth + 1);
-    const frame = new Frame(this, caller, args, depth + 1);
-    const result = this.invoke(record, args, frame);
+    if (record.state.suspended || record.state.removed) return this.runLevel(call, depth + 1);
+    const frame = new Frame(this, call, depth + 1);
+    const result = this.invoke(record, call.args, frame);
     if (result instanceof Promise) {
       return result.then((value) => value === SKIP ? frame.next() : value);
     }
@@ -258,7 +278,8 @@ export class HookRunner {
    * suspended, or (only when it returned a thenable) a promise of either.
    */
   private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined): unknown {
-    if (record.state.suspended) return SKIP;
+    const state = record.state;
+    if (state.suspended || state.removed) return SKIP;
     const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
     if (this.monitors.length > 0) this.notifyBefore(record, args);
     const start = performance.now();
@@ -277,6 +298,11 @@ export class HookRunner {
     return this.succeeded(record, args, result, start, frame);
   }
 
+  /**
+   * Waits for a pending implementation up to its deadline. A wrapper's deadline
+   * runs only while the wrapper itself is working: the clock stops while the inner
+   * implementations it awaited through next() are pending.
+   */
   private settle(
     record: ImplRecord,
     args: unknown,
@@ -287,38 +313,53 @@ export class HookRunner {
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(() => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let remaining = record.timeoutMs;
+      let armedAt = 0;
+      const finish = (outcome: () => unknown): void => {
         settled = true;
-        const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
-        if (ctx instanceof InvocationContext) ctx.abort(error);
+        if (timer !== undefined) clearTimeout(timer);
+        if (frame !== undefined) frame.clock = undefined;
         try {
-          resolve(this.failed(record, args, error, start, "timeout", frame));
+          resolve(outcome());
         } catch (thrown) {
           reject(thrown);
         }
-      }, record.timeoutMs);
-      pending.then(
-        (value) => {
-          if (settled) return this.late(record, "returned");
-          settled = true;
-          clearTimeout(timer);
-          try {
-            resolve(this.succeeded(record, args, value, start, frame));
-          } catch (thrown) {
-            reject(thrown);
-          }
-        },
-        (error) => {
-          if (settled) return this.late(record, "failed");
-          settled = true;
-          clearTimeout(timer);
-          try {
-            resolve(this.failed(record, args, error, start, "error", frame));
-          } catch (thrown) {
-            reject(thrown);
-          }
-        },
-      );
+      };
+      const expire = (): void => {
+        timer = undefined;
+        const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
+        if (ctx instanceof InvocationContext) ctx.abort(error);
+        finish(() => this.failed(record, args, error, start, "timeout", frame));
+      };
+      const arm = (): void => {
+        if (settled || timer !== undefined) return;
+        armedAt = performance.now();
+        timer = setTimeout(expire, Math.max(0, remaining));
+      };
+      const pause = (): void => {
+        if (timer === undefined) return;
+        clearTimeout(timer);
+        timer = undefined;
+        remaining -= performance.now() - armedAt;
+      };
+      if (frame !== undefined) frame.clock = { pause, resume: arm };
+      if (frame === undefined || frame.innerPending === 0) arm();
+      try {
+        pending.then(
+          (value) =>
+            settled
+              ? this.late(record, "returned")
+              : finish(() => this.succeeded(record, args, value, start, frame)),
+          (error) =>
+            settled
+              ? this.late(record, "failed")
+              : finish(() => this.failed(record, args, error, start, "error", frame)),
+        );
+      } catch (error) {
+        // A thenable whose then() throws has failed like any other implementation.
+        if (!settled) finish(() => this.failed(record, args, error, start, "error", frame));
+      }
     });
   }
 
@@ -331,17 +372,17 @@ export class HookRunner {
   ): unknown {
     const end = performance.now();
     const spec = record.caller.spec;
-    if (frame !== undefined) {
-      if (!spec.firstResult && !Array.isArray(result)) {
-        const error = new BernsteinError(
-          `Wrapper of plugin "${record.state.name}" for hook "${record.caller.name}" returned ${
-            describe(result)
-          }; return the value of next() or a replacement list`,
-        );
-        return this.failed(record, args, error, start, "error", frame);
-      }
-    } else if (
-      spec.result !== undefined && this.settings.validate && result !== undefined && result !== null
+    if (frame !== undefined && !spec.firstResult && !Array.isArray(result)) {
+      const error = new BernsteinError(
+        `Wrapper of plugin "${record.state.name}" for hook "${record.caller.name}" returned ${
+          describe(result)
+        }; return the value of next() or a replacement list`,
+      );
+      return this.failed(record, args, error, start, "error", frame);
+    }
+    if (
+      spec.result !== undefined && this.settings.validate && result !== undefined && result !== null &&
+      (frame === undefined || spec.firstResult)
     ) {
       const parsed = v.safeParse(spec.result, result);
       if (!parsed.success) {
@@ -355,9 +396,9 @@ export class HookRunner {
       }
       result = parsed.output;
     }
+    const duration = end - start - (frame?.innerMs ?? 0);
     const state = record.state;
     const stats = state.stats;
-    const duration = end - start;
     stats.calls++;
     stats.totalMs += duration;
     if (duration > stats.maxMs) stats.maxMs = duration;
@@ -374,17 +415,20 @@ export class HookRunner {
     kind: "error" | "timeout",
     frame: Frame | undefined,
   ): typeof SKIP {
-    // In strict mode a wrapper that lets an inner error through did not fail itself.
-    if (frame !== undefined && error === frame.innerError) throw error;
-    const duration = performance.now() - start;
+    const duration = performance.now() - start - (frame?.innerMs ?? 0);
     const state = record.state;
     const stats = state.stats;
     stats.calls++;
     stats.totalMs += duration;
     if (duration > stats.maxMs) stats.maxMs = duration;
+    const { maxFailures, logger, breakerThreshold, strict } = this.settings;
+    if (frame !== undefined && error === frame.innerError) {
+      // Strict mode: a wrapper let an inner error through; that is not its own failure.
+      if (this.monitors.length > 0) this.notifyAfter(record, args, "error", duration, undefined, error);
+      throw error;
+    }
     if (kind === "timeout") stats.timeouts++;
     else stats.errors++;
-    const { maxFailures, logger, breakerThreshold, strict } = this.settings;
     const failures = this.failures;
     failures.push({ plugin: state.name, hook: record.caller.name, kind, error, time: Date.now() });
     if (failures.length > maxFailures) failures.splice(0, failures.length - maxFailures);
@@ -402,7 +446,10 @@ export class HookRunner {
       );
     }
     if (this.monitors.length > 0) this.notifyAfter(record, args, kind, duration, undefined, error);
-    if (strict) throw error;
+    if (strict) {
+      frame?.close();
+      throw error;
+    }
     return SKIP;
   }
 
@@ -456,17 +503,33 @@ export class HookRunner {
   }
 }
 
+/** What stays the same through every wrapper level of one call. */
+class Call {
+  constructor(
+    readonly caller: HookCaller,
+    readonly wrappers: ImplRecord[],
+    readonly impls: ImplRecord[],
+    readonly args: unknown,
+  ) {}
+}
+
 /** One wrapper level of one call: runs the inner levels at most once. */
 class Frame {
   private called = false;
+  private closed = false;
   private inner: unknown;
   /** The error the inner levels raised (strict mode only). */
   innerError: unknown = NO_ERROR;
+  /** Inner levels still pending (0 or 1); the wrapper's clock stops meanwhile. */
+  innerPending = 0;
+  /** Time spent in the inner levels, which is not the wrapper's own. */
+  innerMs = 0;
+  /** Pauses and resumes the wrapper's deadline while the inner levels are pending. */
+  clock: { pause(): void; resume(): void } | undefined;
 
   constructor(
     private readonly runner: HookRunner,
-    private readonly caller: HookCaller,
-    private readonly args: unknown,
+    private readonly call: Call,
     private readonly depth: number,
   ) {}
 
@@ -476,20 +539,48 @@ class Frame {
       return this.inner;
     }
     this.called = true;
+    if (this.closed) {
+      throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
+    }
+    const start = performance.now();
     try {
-      this.inner = this.runner.runLevel(this.caller, this.args, this.depth);
+      this.inner = this.runner.runLevel(this.call, this.depth);
     } catch (error) {
+      this.innerMs += performance.now() - start;
       this.innerError = error;
       throw error;
     }
-    if (this.inner instanceof Promise && this.runner.settings.strict) {
-      this.inner = this.inner.catch((error) => {
-        this.innerError = error;
+    if (!(this.inner instanceof Promise)) {
+      this.innerMs += performance.now() - start;
+    } else {
+      this.innerPending = 1;
+      this.clock?.pause();
+      const done = (): void => {
+        this.innerPending = 0;
+        this.innerMs += performance.now() - start;
+        this.clock?.resume();
+      };
+      let inner = this.inner.then((value) => (done(), value), (error) => {
+        done();
         throw error;
       });
+      if (this.runner.settings.strict) {
+        inner = inner.catch((error) => {
+          this.innerError = error;
+          throw error;
+        });
+      }
+      // Handled here so that a wrapper that never awaits next() leaves no unhandled rejection.
+      inner.catch(() => {});
+      this.inner = inner;
     }
     return this.inner;
   };
+
+  /** Ends the frame after a strict-mode failure: a late next() must not run the inner levels. */
+  close(): void {
+    this.closed = true;
+  }
 }
 
 /** A context made for one invocation; its signal is created on first use. */

@@ -76,9 +76,12 @@ export type HookArgs<S> = S extends HookSpec<infer A, infer _R, infer _F> ? Deep
 export type HookCallArgs<S> = S extends HookSpec<infer A, infer _R, infer _F> ? v.InferInput<A>
   : never;
 
-/** What one implementation of `S` returns (`void` when the spec has no result schema). */
+/**
+ * What one implementation of `S` returns. Without a result schema anything goes:
+ * the call collects what implementations return, unchecked.
+ */
 export type HookResult<S> = S extends HookSpec<infer _A, infer R, infer _F>
-  ? R extends ResultSchema ? v.InferOutput<R> : void
+  ? R extends ResultSchema ? v.InferOutput<R> : unknown
   : never;
 
 /** What calling `S` yields: the first result, or the list of results. */
@@ -86,6 +89,9 @@ export type HookCallResult<S> = S extends HookSpec<infer _A, infer R, infer F>
   ? [F] extends [true] ? (R extends ResultSchema ? v.InferOutput<R> : unknown) | undefined
   : (R extends ResultSchema ? v.InferOutput<R> : unknown)[]
   : never;
+
+/** The longest deadline timers support: 2^31 - 1 ms, about 24.8 days. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 const HOOK_NAME = /^[a-z][A-Za-z0-9]*$/;
 const OBJECT_TYPES = new Set(["object", "loose_object", "strict_object", "object_with_rest"]);
@@ -136,9 +142,13 @@ export function defineHookSpec<
   }
   if (
     init?.timeoutMs !== undefined &&
-    !(typeof init.timeoutMs === "number" && init.timeoutMs > 0 && Number.isFinite(init.timeoutMs))
+    !(typeof init.timeoutMs === "number" && init.timeoutMs > 0 && init.timeoutMs <= MAX_TIMEOUT_MS)
   ) {
-    problems.push(`timeoutMs must be a positive number of milliseconds, not ${String(init.timeoutMs)}`);
+    problems.push(
+      `timeoutMs must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, not ${
+        String(init.timeoutMs)
+      }`,
+    );
   }
   if (init?.deprecated !== undefined && typeof init.deprecated !== "string") {
     problems.push("deprecated must be a message string");

@@ -220,21 +220,26 @@ describe("timeouts", () => {
     expect(manager.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual(["slow-wrapper:timeout"]);
   });
 
-  it("lets the shared context's signal abort only when the plugin is unregistered", () => {
-    const { manager } = testManager();
-    let signal: AbortSignal | undefined;
+  it("aborts the signal of an implementation that reads ctx through a default or rest parameter", async () => {
+    const { manager } = testManager({ timeoutMs: 15 });
+    const signals: AbortSignal[] = [];
     manager.register({
-      name: "p",
+      name: "defaulted",
       hooks: {
-        onTaskCreated(...all: unknown[]) {
-          signal = (all[1] as { signal: AbortSignal }).signal;
-        },
+        // deno-lint-ignore no-explicit-any
+        onTaskCreated: (_args: unknown, ctx: any = undefined) => (signals.push(ctx.signal), sleep(60)),
       },
     });
-    manager.hook.onTaskCreated(args);
-    expect(signal?.aborted).toBe(false);
-    manager.unregister("p");
-    expect(signal?.aborted).toBe(true);
+    manager.register({
+      name: "rest",
+      hooks: {
+        onTaskCreated: (
+          ...all: unknown[]
+        ) => (signals.push((all[1] as { signal: AbortSignal }).signal), sleep(60)),
+      },
+    });
+    await manager.hook.onTaskCreated(args);
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
   });
 });
 

@@ -220,8 +220,11 @@ describe("hook specs", () => {
   it("refuses a plugin whose specs clash, naming both sources, and adds none of them", () => {
     const { manager } = testManager();
     manager.addHookSpecs(extra, "host");
-    const other = { onShip: defineHookSpec({ args: v.object({}), doc: "Shipped." }) };
-    expect(() => manager.register({ name: "clash", specs: { ...extra, ...other }, hooks: {} })).toThrow(
+    const other = {
+      onShip: defineHookSpec({ args: v.object({}), doc: "Shipped." }),
+      onDeploy: defineHookSpec({ args: v.object({}), doc: "Another deploy hook." }),
+    };
+    expect(() => manager.register({ name: "clash", specs: other, hooks: {} })).toThrow(
       'specs.onDeploy: hook "onDeploy" is specified by both "host" and "plugin "clash""; rename one of them',
     );
     expect(manager.hookSpecs().map((s) => s.name)).not.toContain("onShip");
@@ -231,7 +234,7 @@ describe("hook specs", () => {
     const { manager } = testManager();
     expect(() => manager.addHookSpecs({ on_deploy: extra.onDeploy, onX: { doc: "x" } } as never, "host"))
       .toThrow(
-        'Cannot add hook specs from "host": Cannot add hook specs from "host": "on_deploy" is not a camelCase hook name such as "onTaskCreated"; "onX" is not a hook spec; make it with defineHookSpec()',
+        'Cannot add hook specs from "host": "on_deploy" is not a camelCase hook name such as "onTaskCreated"; "onX" is not a hook spec; make it with defineHookSpec()',
       );
   });
 
@@ -255,7 +258,7 @@ describe("hook specs", () => {
     [
       "a negative timeout",
       { args: v.object({}), doc: "x", timeoutMs: -5 },
-      "timeoutMs must be a positive number of milliseconds, not -5",
+      "timeoutMs must be a positive number of milliseconds up to 2147483647, not -5",
     ],
     [
       "a result that is not a schema",

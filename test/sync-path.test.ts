@@ -54,28 +54,28 @@ describe("synchronous path", () => {
     expect(seen).toEqual(["s1", "a1", "s2"]);
   });
 
-  it("gives implementations that declare no ctx a shared context, and fresh ones otherwise", () => {
+  it("gives a fresh context per invocation to any implementation that can read it", () => {
     const { manager } = testManager();
-    const shared: unknown[] = [];
-    const fresh: unknown[] = [];
+    const viaRest: unknown[] = [];
+    const declared: unknown[] = [];
     manager.register({
       name: "p",
       hooks: {
         onTaskCreated(...all: unknown[]) {
-          shared.push(all[1]);
+          viaRest.push(all[1]);
         },
         onAgentDied(_args, ctx) {
-          fresh.push(ctx);
+          declared.push(ctx);
         },
       },
     });
-    manager.hook.onTaskCreated({ task });
-    manager.hook.onTaskCreated({ task });
-    manager.hook.onAgentDied({ agentId: "a", reason: "r" });
-    manager.hook.onAgentDied({ agentId: "a", reason: "r" });
-    expect(shared[0]).toBe(shared[1]);
-    expect(fresh[0]).not.toBe(fresh[1]);
-    expect(fresh[0]).toMatchObject({ plugin: "p", hook: "onAgentDied" });
-    expect(shared[0]).toMatchObject({ plugin: "p", hook: "onTaskCreated" });
+    for (let i = 0; i < 2; i++) {
+      manager.hook.onTaskCreated({ task });
+      manager.hook.onAgentDied({ agentId: "a", reason: "r" });
+    }
+    expect(viaRest[0]).not.toBe(viaRest[1]);
+    expect(declared[0]).not.toBe(declared[1]);
+    expect(viaRest[0]).toMatchObject({ plugin: "p", hook: "onTaskCreated" });
+    expect(declared[0]).toMatchObject({ plugin: "p", hook: "onAgentDied" });
   });
 });
