@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { stat } from "node:fs/promises";
-import { relative } from "node:path";
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import process from "node:process";
 import type { LoadedConfig, NormalisedEntry } from "../config.ts";
 import { formatProblems, LoadFailedError, PluginLoadError, PluginValidationError } from "../errors.ts";
@@ -24,6 +26,7 @@ import { importModule, runtime } from "../runtime/mod.ts";
 import { discoverPlugins } from "./discover.ts";
 import { resolveNpm } from "./npm.ts";
 import { parseSpecifier } from "./specifier.ts";
+import type { RemoteSettings } from "./remote/resolver.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPlugin = Plugin<any>;
@@ -84,9 +87,10 @@ export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {
       });
     }
   }
+  const remote = await prepareRemote(config, entries);
   const outcomes = await Promise.all(
     entries.map((entry) =>
-      loadEntry(entry, config, logger).then((loaded) => loaded, (error: PluginLoadError) => error)
+      loadEntry(entry, config, logger, remote).then((loaded) => loaded, (error: PluginLoadError) => error)
     ),
   );
   return {
@@ -145,6 +149,7 @@ async function loadEntry(
   entry: NormalisedEntry,
   config: LoadedConfig,
   logger: Logger,
+  remote: RemoteSettings | undefined,
 ): Promise<LoadedPlugin> {
   const location = where(config, entry);
   if (typeof entry.use !== "string") {
@@ -169,6 +174,7 @@ async function loadEntry(
       const found = await stat(parsed.path).then((s) => s.isFile(), () => false);
       if (!found) fail(`no such file "${parsed.path}" (paths are relative to the config file's folder)`);
       url = parsed.url;
+      if (entry.integrity) await verifyFile(parsed.path, entry.integrity).catch((e) => fail(e.message, e));
       break;
     }
     case "npm": {
@@ -176,6 +182,7 @@ async function loadEntry(
         const pkg = await resolveNpm(parsed.name, parsed.range, parsed.subpath, config.dir);
         url = pkg.url;
         version = pkg.version;
+        if (entry.integrity) await verifyFile(fileURLToPath(url), entry.integrity);
       } catch (error) {
         return fail((error as Error).message, error);
       }
@@ -183,12 +190,17 @@ async function loadEntry(
     }
     case "jsr":
     case "url": {
-      if (runtime().name !== "deno") {
-        return fail(
-          `${parsed.kind === "jsr" ? "jsr:" : "URL"} plugins are not supported on Node yet; run on Deno`,
-        );
-      }
       url = parsed.kind === "url" ? parsed.url : specifier;
+      if (runtime().name === "deno" && entry.integrity) {
+        // Deno imports natively; check the SRI hash with our own (cached, lockless) fetch first.
+        try {
+          const { RemoteResolver } = await import("./remote/resolver.ts");
+          const resolver = new RemoteResolver({ ...remote!, lockPath: undefined, frozen: false });
+          await resolver.fetchVerified(parsed.kind === "url" ? url : await resolver.resolveJsr(specifier));
+        } catch (error) {
+          return fail((error as Error).message, error);
+        }
+      }
       break;
     }
   }
@@ -271,6 +283,47 @@ function withTimeout(hooks: HookImpls, timeoutMs: number): HookImpls {
       : { ...impl, timeoutMs: (impl as { timeoutMs?: number }).timeoutMs ?? timeoutMs };
   }
   return out as HookImpls;
+}
+
+/**
+ * Settings for remote plugins, and on Node the loader hooks configured with them;
+ * nothing when the config lists no remote plugin, so that local-only start-up
+ * never loads the remote code.
+ */
+async function prepareRemote(
+  config: LoadedConfig,
+  entries: NormalisedEntry[],
+): Promise<RemoteSettings | undefined> {
+  const remoteEntries = entries.filter((e) =>
+    typeof e.use === "string" && /^(jsr:|https?:)/i.test(e.use.trim())
+  );
+  if (remoteEntries.length === 0) return undefined;
+  const lock = config.config.lock;
+  const settings: RemoteSettings = {
+    cacheDir: resolve(config.dir, config.config.cacheDir ?? ".bernstein/cache"),
+    lockPath: lock === false ? undefined : resolve(config.dir, lock?.path ?? "deno.lock"),
+    frozen: lock !== false && lock?.frozen === true,
+    jsrUrl: process.env.JSR_URL ?? "https://jsr.io",
+    allowHttpHosts: config.config.allowHttpHosts ?? [],
+    integrity: Object.fromEntries(
+      remoteEntries.filter((e) => e.integrity !== undefined).map((
+        e,
+      ) => [(e.use as string).trim(), e.integrity!]),
+    ),
+  };
+  if (runtime().name === "node") {
+    const { configureRemoteLoader } = await import("./remote/node.ts");
+    await configureRemoteLoader(settings, pathToFileURL(`${config.dir}/`).href);
+  }
+  return settings;
+}
+
+async function verifyFile(path: string, sri: string): Promise<void> {
+  const algorithm = sri.slice(0, sri.indexOf("-"));
+  const actual = `${algorithm}-${createHash(algorithm).update(await readFile(path)).digest("base64")}`;
+  if (actual !== sri) {
+    throw new Error(`${path} does not match its integrity: the config says ${sri}, the file is ${actual}`);
+  }
 }
 
 function where(config: LoadedConfig, entry: NormalisedEntry): string {

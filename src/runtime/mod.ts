@@ -50,8 +50,29 @@ export async function importModule(url: string): Promise<Record<string, unknown>
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (runtime().name !== "node" || code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
-    typeScriptOnNode ??= import("tsx/esm/api").then((tsx) => tsx.register());
-    await typeScriptOnNode;
+    await ensureTypeScript(true);
     return await import(url);
   }
+}
+
+/**
+ * On Node, registers tsx's loader unless TypeScript already loads (the process was
+ * started with tsx) or `force` says it does not. Does nothing on Deno.
+ *
+ * @param force Register without probing: an import has just failed for want of it.
+ */
+export async function ensureTypeScript(force = false): Promise<void> {
+  if (runtime().name !== "node") return;
+  typeScriptOnNode ??= (async () => {
+    if (!force && loadsTypeScript()) return;
+    const tsx = await import("tsx/esm/api");
+    tsx.register();
+  })();
+  await typeScriptOnNode;
+}
+
+/** Whether tsx's loader is already in this Node process (started with `tsx` or `--import tsx`). */
+function loadsTypeScript(): boolean {
+  const flags = [...globalThis.process.execArgv, globalThis.process.env.NODE_OPTIONS ?? ""];
+  return flags.some((flag) => /[\\/]tsx[\\/]|^tsx$|--import[= ]tsx/.test(flag));
 }

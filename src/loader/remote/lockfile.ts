@@ -1,0 +1,177 @@
+/**
+ * The lockfile, in Deno's `deno.lock` format (version 5), so that one file serves
+ * both runtimes: Node reads and writes the entries Deno does (`specifiers`, `jsr`
+ * integrity of the version metadata, `remote` hashes) and keeps every section it
+ * does not use as it found it.
+ *
+ * @module
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import process from "node:process";
+import semver from "semver";
+
+/** The sections of a version 5 lock this library reads and writes. */
+interface LockData {
+  version: string;
+  specifiers?: Record<string, string>;
+  jsr?: Record<string, { integrity: string; dependencies?: string[] }>;
+  redirects?: Record<string, string>;
+  remote?: Record<string, string>;
+  [section: string]: unknown;
+}
+
+/** The order Deno writes a lock's sections in. */
+const SECTION_ORDER = ["version", "specifiers", "jsr", "npm", "redirects", "remote", "workspace"];
+
+/** A `deno.lock` file, read once and written back atomically when it changed. */
+export class Lockfile {
+  private changed = false;
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(readonly path: string, private readonly data: LockData) {}
+
+  /**
+   * Reads a lock; a missing file is an empty lock.
+   *
+   * @param path The lockfile's path.
+   * @returns The lock.
+   * @throws {Error} When the file is not JSON or not a version 5 lock.
+   */
+  static async read(path: string): Promise<Lockfile> {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return new Lockfile(path, { version: "5" });
+      throw error;
+    }
+    let data: LockData;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`Cannot read lockfile "${path}": ${(error as Error).message}`);
+    }
+    if (data?.version !== "5") {
+      throw new Error(
+        `Cannot read lockfile "${path}": version ${JSON.stringify(data?.version)} is not supported; ` +
+          `this library reads Deno 2's version 5 (delete the file to start a new one)`,
+      );
+    }
+    return new Lockfile(path, data);
+  }
+
+  /** The version a `jsr:` requirement is pinned to, such as `1.2.0` for `jsr:@a/b@^1.2`. */
+  specifier(key: string): string | undefined {
+    return this.data.specifiers?.[key];
+  }
+
+  /** Pins a requirement to a version. */
+  setSpecifier(key: string, version: string): void {
+    this.set("specifiers", key, version);
+  }
+
+  /** The sha256 (hex) of a JSR package version's metadata, keyed `@scope/name@1.2.0`. */
+  jsrIntegrity(nameAtVersion: string): string | undefined {
+    return this.data.jsr?.[nameAtVersion]?.integrity;
+  }
+
+  /** Records a JSR package version's metadata hash. */
+  setJsrIntegrity(nameAtVersion: string, integrity: string): void {
+    const current = this.data.jsr?.[nameAtVersion];
+    if (current?.integrity === integrity) return;
+    this.set("jsr", nameAtVersion, { ...current, integrity });
+  }
+
+  /** The sha256 (hex) of a remote module. */
+  remote(url: string): string | undefined {
+    return this.data.remote?.[url];
+  }
+
+  /** Records a remote module's hash. */
+  setRemote(url: string, hash: string): void {
+    this.set("remote", url, hash);
+  }
+
+  /** Records a redirect. */
+  setRedirect(from: string, to: string): void {
+    this.set("redirects", from, to);
+  }
+
+  /** Where a URL redirects to, if recorded. */
+  redirect(url: string): string | undefined {
+    return this.data.redirects?.[url];
+  }
+
+  /**
+   * Writes the lock if anything changed: sections in Deno's order, keys sorted,
+   * two-space indentation, a final newline; through a temporary file and a rename.
+   */
+  save(): Promise<void> {
+    // Saves run one after another, so that an older snapshot never lands last.
+    this.saving = this.saving.then(() => this.write());
+    return this.saving;
+  }
+
+  private async write(): Promise<void> {
+    if (!this.changed) return;
+    this.changed = false;
+    const ordered: Record<string, unknown> = {};
+    const sections = [...SECTION_ORDER, ...Object.keys(this.data).filter((k) => !SECTION_ORDER.includes(k))];
+    for (const section of sections) {
+      const value = this.data[section];
+      if (value === undefined) continue;
+      ordered[section] = section === "version" || section === "workspace" ? value : sortKeys(value);
+    }
+    await mkdir(dirname(this.path), { recursive: true });
+    const temporary = `${this.path}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(ordered, null, 2)}\n`);
+    await rename(temporary, this.path);
+  }
+
+  private set(section: "specifiers" | "jsr" | "remote" | "redirects", key: string, value: unknown): void {
+    const table = (this.data[section] ??= {}) as Record<string, unknown>;
+    if (JSON.stringify(table[key]) === JSON.stringify(value)) return;
+    table[key] = value;
+    this.changed = true;
+  }
+}
+
+/**
+ * Writes a `jsr:` requirement the way Deno keys it in a lock: `^1.0.0`, `1` and
+ * `1.x` become `1`; `~1.2.0` becomes `1.2`; `^1.2` becomes `^1.2.0`; no range is `*`.
+ *
+ * @param range The range as written, or undefined.
+ * @returns The normalised range.
+ */
+export function normaliseRange(range: string | undefined): string {
+  if (range === undefined || range.trim() === "" || range.trim() === "*") return "*";
+  const exact = semver.valid(range);
+  if (exact) return exact;
+  let parsed: semver.Range;
+  try {
+    parsed = new semver.Range(range);
+  } catch {
+    return range;
+  }
+  if (parsed.set.length !== 1 || parsed.set[0].length !== 2) return range;
+  const [low, high] = parsed.set[0];
+  if (low.operator !== ">=" || high.operator !== "<") return range;
+  const a = low.semver;
+  const b = high.semver;
+  if (a.prerelease.length > 0) return range;
+  if (a.minor === 0 && a.patch === 0 && b.major === a.major + 1 && b.minor === 0 && b.patch === 0) {
+    return `${a.major}`;
+  }
+  if (a.patch === 0 && b.major === a.major && b.minor === a.minor + 1 && b.patch === 0) {
+    return `${a.major}.${a.minor}`;
+  }
+  if (b.major === a.major + 1 && b.minor === 0 && b.patch === 0 && a.major > 0) return `^${a.version}`;
+  if (b.major === a.major && b.minor === a.minor + 1 && b.patch === 0) return `~${a.version}`;
+  return range;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]));
+}

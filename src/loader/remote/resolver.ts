@@ -1,0 +1,314 @@
+/**
+ * Remote plugins for Node, which imports neither `jsr:` nor `https:`: resolves
+ * `jsr:` requirements through the registry API (as Deno does), fetches and caches
+ * modules, checks them against the lockfile, the JSR manifest and SRI hashes, and
+ * turns TypeScript into JavaScript. The Node loader hooks are a thin adapter over
+ * this class; it knows nothing of them, so that tests can drive it directly.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import semver from "semver";
+import { DiskCache, fetchSource, type RemoteSource, sha256Hex } from "./fetcher.ts";
+import { Lockfile, normaliseRange } from "./lockfile.ts";
+
+/** How remote loading behaves for one config. */
+export interface RemoteSettings {
+  /** Folder for fetched modules. */
+  readonly cacheDir: string;
+  /** The lockfile (Deno's format), or undefined for none. */
+  readonly lockPath: string | undefined;
+  /** Refuse anything not already in the lock. */
+  readonly frozen: boolean;
+  /** The JSR registry; default `https://jsr.io`, or the `JSR_URL` variable. */
+  readonly jsrUrl: string;
+  /** Hosts that may serve plain `http:` besides loopback ones. */
+  readonly allowHttpHosts: readonly string[];
+  /** SRI hashes that entry modules must match, keyed by specifier as written or by URL. */
+  readonly integrity: Readonly<Record<string, string>>;
+}
+
+/** A module ready for the runtime. */
+export interface LoadedSource {
+  /** JavaScript (TypeScript already transpiled), or JSON text. */
+  readonly source: string;
+  /** How to evaluate it. */
+  readonly format: "module" | "json";
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Resolves, fetches and verifies remote modules for one set of settings. */
+export class RemoteResolver {
+  readonly cache: DiskCache;
+  readonly jsrUrl: string;
+  private lock: Promise<Lockfile | undefined>;
+  /** JSR manifests by package version base URL (`.../@a/b/1.2.0/`). */
+  private readonly manifests = new Map<string, Record<string, { checksum: string }>>();
+  /** SRI hashes by resolved URL. */
+  private readonly integrity = new Map<string, string>();
+
+  /**
+   * @param settings Cache, lock, registry, policy and SRI hashes.
+   */
+  constructor(readonly settings: RemoteSettings) {
+    this.cache = new DiskCache(settings.cacheDir);
+    this.jsrUrl = settings.jsrUrl.replace(/\/+$/, "");
+    this.lock = settings.lockPath ? Lockfile.read(settings.lockPath) : Promise.resolve(undefined);
+    for (const [key, sri] of Object.entries(settings.integrity)) {
+      if (/^https?:/.test(key)) this.integrity.set(key, sri);
+    }
+  }
+
+  /**
+   * Resolves `jsr:@scope/name[@range][/subpath]` to the module's URL on the registry.
+   *
+   * @param specifier The `jsr:` specifier.
+   * @returns The URL of the file the package exports.
+   */
+  async resolveJsr(specifier: string): Promise<string> {
+    const match = /^jsr:\/?(@[^/@]+\/[^/@]+)(?:@([^/]+))?(?:\/(.+))?$/.exec(specifier);
+    if (!match) {
+      throw new Error(
+        `"${specifier}" is not a valid jsr: specifier; write jsr:@scope/name[@range][/subpath]`,
+      );
+    }
+    const [, name, range, subpath] = match;
+    if (range !== undefined && semver.validRange(range) === null) {
+      throw new Error(`"${range}" in "${specifier}" is not a valid version range`);
+    }
+    const lock = await this.lock;
+    const key = `jsr:${name}@${normaliseRange(range)}`;
+    let version = lock?.specifier(key);
+    if (version === undefined) {
+      this.refuseIfFrozen(key);
+      version = await this.pickVersion(name, range);
+      lock?.setSpecifier(key, version);
+    }
+    const meta = await this.versionMeta(name, version);
+    const exportKey = subpath ? `./${subpath}` : ".";
+    const target = meta.exports?.[exportKey];
+    if (typeof target !== "string") {
+      const known = Object.keys(meta.exports ?? {}).join(", ") || "nothing";
+      throw new Error(`${name}@${version} does not export "${exportKey}"; it exports ${known}`);
+    }
+    const base = `${this.jsrUrl}/${name}/${version}/`;
+    this.manifests.set(base, meta.manifest ?? {});
+    const url = new URL(target.replace(/^\.?\//, ""), base).href;
+    const sri = this.settings.integrity[specifier];
+    if (sri !== undefined) this.integrity.set(url, sri);
+    return url;
+  }
+
+  /**
+   * Resolves a specifier written inside a remote module, or returns undefined when
+   * it is not the resolver's business (bare and `npm:` names go to node_modules).
+   *
+   * @param specifier As written in the import.
+   * @param parentUrl The importing module's URL.
+   * @returns The absolute URL, or undefined.
+   */
+  resolveRelative(specifier: string, parentUrl: string): string | undefined {
+    if (!/^(\.{0,2}\/)/.test(specifier)) return undefined;
+    return this.checkUrl(new URL(specifier, parentUrl).href);
+  }
+
+  /**
+   * Checks that a URL may be loaded: `https:`, or `http:` to a loopback or allowed host.
+   *
+   * @param url An absolute URL.
+   * @returns The URL.
+   * @throws {Error} For a refused scheme or host.
+   */
+  checkUrl(url: string): string {
+    const parsed = new URL(url);
+    if (parsed.protocol === "https:") return url;
+    if (parsed.protocol === "http:") {
+      if (LOOPBACK.test(parsed.hostname) || this.settings.allowHttpHosts.includes(parsed.hostname)) {
+        return url;
+      }
+      throw new Error(
+        `plain http: is refused for host "${parsed.hostname}" (${url}); use https:, or add "${parsed.hostname}" to allowHttpHosts`,
+      );
+    }
+    throw new Error(`cannot load ${url}: only https: and loopback http: URLs are loaded remotely`);
+  }
+
+  /**
+   * Fetches (or reads from the cache) and verifies a module, and makes it ready to run.
+   *
+   * @param url The module's URL.
+   * @returns JavaScript or JSON text.
+   */
+  async load(url: string): Promise<LoadedSource> {
+    return await prepare(url, await this.fetchVerified(url));
+  }
+
+  /**
+   * Fetches (or reads from the cache) a module and checks it against the JSR
+   * manifest or the lockfile and its SRI hash, without preparing it to run.
+   *
+   * @param url The module's URL.
+   * @returns The verified source.
+   */
+  async fetchVerified(url: string): Promise<RemoteSource> {
+    const lock = await this.lock;
+    const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
+    const cached = await this.cache.get(url);
+    let source = cached;
+    if (base === undefined && lock?.remote(url) === undefined) this.refuseIfFrozen(url);
+    source ??= await fetchSource(url);
+    const hash = sha256Hex(source.body);
+    if (base !== undefined) {
+      const path = `/${url.slice(base.length)}`;
+      const entry = this.manifests.get(base)![path];
+      if (entry === undefined) throw new Error(`${url} is not in the package's manifest`);
+      if (entry.checksum !== `sha256-${hash}`) {
+        throw new Error(
+          `checksum mismatch for ${url}: the package manifest says ${entry.checksum}, the file is sha256-${hash}; ` +
+            `the registry or the cache was tampered with`,
+        );
+      }
+    } else if (lock) {
+      const expected = lock.remote(url);
+      if (expected !== undefined && expected !== hash) {
+        throw new Error(
+          `integrity check failed for ${url}: the lockfile ${lock.path} has ${expected}, the module is ${hash}; ` +
+            `if the change is expected, delete that entry from the lockfile and load again`,
+        );
+      }
+      if (expected === undefined) lock.setRemote(url, hash);
+    }
+    const sri = this.integrity.get(url);
+    if (sri !== undefined) verifySri(url, source.body, sri);
+    if (cached === undefined) await this.cache.put(url, source);
+    await lock?.save();
+    return source;
+  }
+
+  /** Writes the lock if it changed. */
+  async save(): Promise<void> {
+    await (await this.lock)?.save();
+  }
+
+  private async pickVersion(name: string, range: string | undefined): Promise<string> {
+    const url = `${this.jsrUrl}/${name}/meta.json`;
+    const source = await fetchSource(url);
+    let meta: { versions?: Record<string, { yanked?: boolean }> };
+    try {
+      meta = JSON.parse(new TextDecoder().decode(source.body));
+    } catch {
+      throw new Error(`${url} did not answer JSON; is ${this.jsrUrl} a JSR registry? (set JSR_URL)`);
+    }
+    const versions = Object.entries(meta.versions ?? {}).filter(([, info]) => !info?.yanked).map(([v]) => v);
+    const version = semver.maxSatisfying(versions, range ?? "*");
+    if (version === null) {
+      throw new Error(
+        `no version of ${name} satisfies ${range ?? "*"}; the registry has ${
+          versions.join(", ") || "none"
+        } (yanked versions excluded)`,
+      );
+    }
+    return version;
+  }
+
+  private async versionMeta(
+    name: string,
+    version: string,
+  ): Promise<{ exports?: Record<string, string>; manifest?: Record<string, { checksum: string }> }> {
+    const url = `${this.jsrUrl}/${name}/${version}_meta.json`;
+    const lock = await this.lock;
+    const key = `${name}@${version}`;
+    const expected = lock?.jsrIntegrity(key);
+    if (expected === undefined) this.refuseIfFrozen(key);
+    const cached = await this.cache.get(url);
+    const source = cached ?? await fetchSource(url);
+    const hash = sha256Hex(source.body);
+    if (expected !== undefined && expected !== hash) {
+      throw new Error(
+        `integrity check failed for ${url}: the lockfile ${
+          lock!.path
+        } has ${expected}, the registry sent ${hash}; ` +
+          `if the change is expected, delete "${key}" from the lockfile's jsr section and load again`,
+      );
+    }
+    if (expected === undefined) lock?.setJsrIntegrity(key, hash);
+    if (cached === undefined) await this.cache.put(url, source);
+    try {
+      return JSON.parse(new TextDecoder().decode(source.body));
+    } catch {
+      throw new Error(`${url} is not JSON`);
+    }
+  }
+
+  private refuseIfFrozen(what: string): void {
+    if (this.settings.frozen) {
+      throw new Error(
+        `${what} is not in the lockfile ${this.settings.lockPath ?? "(none configured)"}, which is frozen; ` +
+          `run "bernstein cache" or load once with frozen off to add it`,
+      );
+    }
+  }
+}
+
+const TS_TYPES = new Set([
+  "application/typescript",
+  "text/typescript",
+  "application/x-typescript",
+  "video/vnd.dlna.mpeg-tts",
+  "video/mp2t",
+]);
+const JS_TYPES = new Set([
+  "application/javascript",
+  "text/javascript",
+  "application/ecmascript",
+  "text/ecmascript",
+  "application/x-javascript",
+  "application/node",
+]);
+const BY_EXTENSION = new Set(["", "text/plain", "application/octet-stream"]);
+
+/** Decides how to run a module from its content type (and, for generic types, its extension). */
+async function prepare(url: string, source: RemoteSource): Promise<LoadedSource> {
+  const text = new TextDecoder().decode(source.body);
+  const extension = /\.([a-z]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? "";
+  let kind: "ts" | "tsx" | "js" | "jsx" | "json" | undefined;
+  if (TS_TYPES.has(source.contentType)) kind = extension === "tsx" ? "tsx" : "ts";
+  else if (JS_TYPES.has(source.contentType)) kind = extension === "jsx" ? "jsx" : "js";
+  else if (source.contentType === "application/json" || source.contentType === "text/json") kind = "json";
+  else if (BY_EXTENSION.has(source.contentType)) {
+    kind = ({ ts: "ts", mts: "ts", tsx: "tsx", js: "js", mjs: "js", jsx: "jsx", json: "json" } as const)[
+      extension as "ts"
+    ];
+  }
+  if (kind === undefined) {
+    throw new Error(
+      `${url} was served as "${source.contentType || "no content type"}", which is not a module type; ` +
+        `serve TypeScript as application/typescript or JavaScript as text/javascript`,
+    );
+  }
+  if (kind === "json") return { source: text, format: "json" };
+  if (kind === "js") return { source: text, format: "module" };
+  const { transform } = await import("esbuild");
+  try {
+    const result = await transform(text, {
+      loader: kind,
+      format: "esm",
+      target: "es2022",
+      sourcefile: url,
+      sourcemap: "inline",
+    });
+    return { source: result.code, format: "module" };
+  } catch (error) {
+    throw new Error(`cannot compile ${url}: ${(error as Error).message.split("\n").slice(0, 2).join(" ")}`);
+  }
+}
+
+function verifySri(url: string, body: Uint8Array, sri: string): void {
+  const match = /^(sha256|sha384|sha512)-(.+)$/.exec(sri);
+  if (!match) throw new Error(`integrity "${sri}" for ${url} is not an SRI hash such as "sha384-..."`);
+  const actual = `${match[1]}-${createHash(match[1]).update(body).digest("base64")}`;
+  if (actual !== sri) {
+    throw new Error(`${url} does not match its integrity: the config says ${sri}, the module is ${actual}`);
+  }
+}

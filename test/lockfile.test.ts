@@ -1,0 +1,71 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Lockfile, normaliseRange } from "../src/loader/remote/lockfile.ts";
+
+let dir: string;
+beforeEach(async () => void (dir = await mkdtemp(join(tmpdir(), "bernstein-lock-"))));
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe("the lockfile", () => {
+  it("keys jsr: requirements as Deno does", () => {
+    const cases: [string | undefined, string][] = [
+      [undefined, "*"],
+      ["*", "*"],
+      ["1", "1"],
+      ["^1.0.0", "1"],
+      ["1.x", "1"],
+      ["^1.2", "^1.2.0"],
+      ["^1.2.3", "^1.2.3"],
+      ["~1.2.0", "1.2"],
+      ["~1.2.3", "~1.2.3"],
+      ["1.2.0", "1.2.0"],
+      ["^0.28.2", "~0.28.2"],
+      ["^0.1.0", "0.1"],
+    ];
+    expect(cases.map(([range]) => normaliseRange(range))).toEqual(cases.map(([, key]) => key));
+  });
+
+  it("writes sections in Deno's order with sorted keys, and keeps sections it does not use", async () => {
+    const path = join(dir, "deno.lock");
+    const workspace = { dependencies: ["npm:zod@^3"], packageJson: { dependencies: ["npm:a@1"] } };
+    await writeFile(
+      path,
+      JSON.stringify({ version: "5", workspace, npm: { "a@1.0.0": { integrity: "x" } } }),
+    );
+    const lock = await Lockfile.read(path);
+    lock.setRemote("https://b.example/mod.ts", "b".repeat(64));
+    lock.setRemote("https://a.example/mod.ts", "a".repeat(64));
+    lock.setSpecifier("jsr:@x/y@1", "1.0.0");
+    lock.setJsrIntegrity("@x/y@1.0.0", "c".repeat(64));
+    await lock.save();
+    const text = await readFile(path, "utf8");
+    expect(text.endsWith("}\n")).toBe(true);
+    const data = JSON.parse(text);
+    expect(Object.keys(data)).toEqual(["version", "specifiers", "jsr", "npm", "remote", "workspace"]);
+    expect(Object.keys(data.remote)).toEqual(["https://a.example/mod.ts", "https://b.example/mod.ts"]);
+    expect(data.workspace).toEqual(workspace);
+    expect((await Lockfile.read(path)).jsrIntegrity("@x/y@1.0.0")).toBe("c".repeat(64));
+  });
+
+  it("does not rewrite an unchanged lock", async () => {
+    const path = join(dir, "deno.lock");
+    const original = '{"version":"5","remote":{"https://a/m.ts":"' + "a".repeat(64) + '"}}';
+    await writeFile(path, original);
+    const lock = await Lockfile.read(path);
+    lock.setRemote("https://a/m.ts", "a".repeat(64));
+    await lock.save();
+    expect(await readFile(path, "utf8")).toBe(original);
+  });
+
+  it("names the file for a corrupt lock and for an unsupported version", async () => {
+    const path = join(dir, "deno.lock");
+    await writeFile(path, "{ not json");
+    await expect(Lockfile.read(path)).rejects.toThrow(`Cannot read lockfile "${path}": `);
+    await writeFile(path, JSON.stringify({ version: "3" }));
+    await expect(Lockfile.read(path)).rejects.toThrow(
+      `Cannot read lockfile "${path}": version "3" is not supported; this library reads Deno 2's version 5`,
+    );
+  });
+});

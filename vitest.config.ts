@@ -1,0 +1,12 @@
+// The cross-runtime tests spawn real Node and real Deno themselves, so they run
+// once, from the Node suite; the Deno suite runs everything else in-process.
+import { configDefaults, defineConfig } from "vitest/config";
+
+const onDeno = "Deno" in globalThis;
+
+export default defineConfig({
+  test: {
+    exclude: [...configDefaults.exclude, ...(onDeno ? ["test/cross-runtime/**"] : [])],
+    testTimeout: 60_000,
+  },
+});
