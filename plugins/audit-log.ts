@@ -6,18 +6,19 @@
  * @module
  */
 import { mkdir, open } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { bernsteinHookSpecs, definePlugin, type HookImpls } from "../mod.ts";
 
-/** The audit log; option `path`: the JSON Lines file to append to (created with its folder). */
+/** The audit log; option `path`: the JSON Lines file to append to, relative to the config (created with its folder). */
 export default definePlugin({
   name: "audit-log",
   version: "0.1.0",
   options: v.object({
     path: v.pipe(v.string(), v.nonEmpty("must name the file to append to")),
   }),
-  async setup({ path }) {
+  async setup(options, { dir }) {
+    const path = resolve(dir, options.path);
     await mkdir(dirname(path), { recursive: true });
     const file = await open(path, "a");
     let tail: Promise<unknown> = Promise.resolve();

@@ -115,6 +115,8 @@ export interface SetupContext {
   readonly plugin: string;
   /** Logger whose lines name the plugin. */
   readonly logger: Logger;
+  /** Folder that relative paths in options are relative to: the config file's, else the working directory. */
+  readonly dir: string;
 }
 
 /** The input of {@linkcode definePlugin} for a plugin with options and state. */
@@ -206,6 +208,8 @@ export interface InstantiateOptions {
   logger: Logger;
   /** Overrides the factory's name, so that one factory can be used twice. */
   name?: string;
+  /** Folder relative paths in options are relative to; default the working directory. */
+  dir?: string;
 }
 
 /**
@@ -239,7 +243,11 @@ export async function instantiatePlugin<Specs extends HookSpecs, O extends Optio
   }
   let instance: PluginInstance<Specs>;
   try {
-    instance = await factory.setup(parsed as v.InferOutput<O>, { plugin: name, logger: init.logger });
+    instance = await factory.setup(parsed as v.InferOutput<O>, {
+      plugin: name,
+      logger: init.logger,
+      dir: init.dir ?? globalThis.process.cwd(),
+    });
   } catch (error) {
     throw new BernsteinError(`Cannot set up plugin "${name}": ${messageOf(error)}`, { cause: error });
   }

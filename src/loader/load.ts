@@ -154,7 +154,7 @@ async function loadEntry(
   const location = where(config, entry);
   if (typeof entry.use !== "string") {
     const name = entry.name ?? entry.use.name;
-    const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, logger);
+    const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, logger, config.dir);
     return { entry, specifier: `inline:${name}`, resolved: "inline", version: undefined, plugin };
   }
   const specifier = entry.use;
@@ -219,7 +219,7 @@ async function loadEntry(
         `; write export default definePlugin({ ... })`,
     );
   }
-  const plugin = await instantiate(exported, entry, specifier, location, logger);
+  const plugin = await instantiate(exported, entry, specifier, location, logger, config.dir);
   return { entry, specifier, resolved: url!, version, plugin };
 }
 
@@ -229,6 +229,7 @@ async function instantiate(
   specifier: string,
   location: string,
   logger: Logger,
+  dir: string,
 ): Promise<AnyPlugin> {
   const fail = (reason: string, cause?: unknown): never => {
     throw new PluginLoadError(specifier, location, reason, cause === undefined ? undefined : { cause });
@@ -237,7 +238,11 @@ async function instantiate(
   if (isPluginFactory(exported)) {
     const name = entry.name ?? exported.name;
     try {
-      plugin = await instantiatePlugin(exported, entry.options, { name, logger: scopedLogger(logger, name) });
+      plugin = await instantiatePlugin(exported, entry.options, {
+        name,
+        logger: scopedLogger(logger, name),
+        dir,
+      });
     } catch (error) {
       if (error instanceof PluginValidationError) {
         return fail(

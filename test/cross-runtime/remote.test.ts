@@ -38,6 +38,14 @@ const files: Record<string, HostedFile> = {
   "/plugins/url.ts": { body: PLUGIN("url-plugin", "./dep.ts") },
   "/plugins/dep.ts": { body: `export const who: string = "url";` },
   "/image.ts": { body: "not a module", type: "image/png" },
+  "/plugins/uses-npm.ts": {
+    body:
+      `import fixture from "npm:bernstein-plugin-fixture@^1";\nexport default { name: "uses-npm", hooks: { onAgentSpawned: () => "via npm: " + fixture.name } };\n`,
+  },
+  "/plugins/wants-npm-2.ts": {
+    body:
+      `import fixture from "npm:bernstein-plugin-fixture@^2";\nexport default { name: "wants-2", hooks: {}, fixture };\n`,
+  },
 };
 
 let jsr: TestServer & { tamper(path: string, body: string): void };
@@ -194,6 +202,40 @@ describe("remote plugins on Node and Deno", () => {
     } finally {
       jsr.tamper("/@acme/greet/1.2.0/lib/who.ts", packages["@acme/greet"]["1.2.0"].files["/lib/who.ts"]);
     }
+  });
+
+  it("refuse a JSR version whose metadata changed since the lock was written", async () => {
+    await config(["jsr:@acme/greet@1.2.0"]);
+    await runReport("node", { dir: project.dir, env: env() });
+    await runReport("deno", { dir: project.dir, env: env() });
+    const version = packages["@acme/greet"]["1.2.0"];
+    const original = version.files["/lib/who.ts"];
+    version.files["/lib/who.ts"] = `export const who: string = "republished";`; // the manifest follows the change
+    try {
+      await rm(join(project.dir, ".bernstein"), { recursive: true, force: true });
+      const node = await runReport("node", { dir: project.dir, env: env() });
+      expect(names(node)).toEqual({ loaded: [], failed: 1, fatal: undefined });
+      expect(node.errors![0]).toMatch(
+        /integrity check failed for http:.*\/@acme\/greet\/1\.2\.0_meta\.json: the lockfile .* has [0-9a-f]{64}, the registry sent [0-9a-f]{64}/,
+      );
+      await rm(join(project.dir, ".deno-dir"), { recursive: true, force: true });
+      const deno = await runReport("deno", { dir: project.dir, env: env() });
+      const text = deno.crash?.stderr ?? deno.errors?.join("\n") ?? "";
+      expect(deno.loaded ?? []).toEqual([]);
+      expect(text).toMatch(/[Ii]ntegrity check failed[\s\S]*@acme\/greet@1\.2\.0/);
+    } finally {
+      version.files["/lib/who.ts"] = original;
+    }
+  });
+
+  it("resolve npm: imports inside remote modules from the project's node_modules, checking the range", async () => {
+    await config([`${host.url}/plugins/uses-npm.ts`, `${host.url}/plugins/wants-npm-2.ts`]);
+    const node = await runReport("node", { dir: project.dir, env: env() });
+    expect(names(node)).toEqual({ loaded: ["uses-npm"], failed: 1, fatal: undefined });
+    expect(node.results).toEqual(["via npm: npm-fixture"]);
+    expect(node.errors![0]).toContain(
+      "installed bernstein-plugin-fixture@1.4.0 does not satisfy ^2: run npm install bernstein-plugin-fixture@^2",
+    );
   });
 
   it("refuse in frozen mode anything not already in the lock", async () => {

@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import type { MessagePort } from "node:worker_threads";
+import { resolveNpm } from "../npm.ts";
 import { RemoteResolver, type RemoteSettings } from "./resolver.ts";
 
 /** What the main thread sends. */
@@ -43,11 +45,14 @@ export async function resolve(specifier: string, context: Context, next: Next<Re
   if (parent !== undefined && /^https?:/.test(parent)) {
     const relative = resolver.resolveRelative(specifier, parent);
     if (relative !== undefined) return { url: relative, shortCircuit: true };
-    // Bare, npm: and node: imports of a remote module come from the project's node_modules.
-    return next(specifier.replace(/^npm:/, "").replace(/^(@[^/]+\/[^@/]+|[^@/]+)@[^/]+/, "$1"), {
-      ...context,
-      parentURL: projectUrl,
-    });
+    // npm: imports of a remote module come from the project's node_modules, checked
+    // against their range; bare and node: ones resolve from the project as well.
+    const npm = /^npm:\/?((?:@[^/@]+\/)?[^/@]+)(?:@([^/]+))?(?:\/(.+))?$/.exec(specifier);
+    if (npm) {
+      const pkg = await resolveNpm(npm[1], npm[2], npm[3], fileURLToPath(projectUrl));
+      return { url: pkg.url, shortCircuit: true };
+    }
+    return next(specifier, { ...context, parentURL: projectUrl });
   }
   return next(specifier, context);
 }
