@@ -5,8 +5,6 @@ export default defineConfig({
   plugins: [
     "./plugins/console-reporter.ts",
     ["./plugins/audit-log.ts", { path: ".bernstein/audit.jsonl" }],
-    // Misbehaves on purpose to show isolation and timeouts; remove it in real use.
-    "./examples/unreliable-plugin.ts",
     // From npm, after `npm install bernstein-plugin-slack` (a bare name works too):
     // ["npm:bernstein-plugin-slack@^1", { channel: "#builds" }],
     //

@@ -6,7 +6,7 @@ const onDeno = "Deno" in globalThis;
 
 export default defineConfig({
   test: {
-    exclude: [...configDefaults.exclude, ...(onDeno ? ["test/cross-runtime/**"] : [])],
+    exclude: [...configDefaults.exclude, "test/generated/**", ...(onDeno ? ["test/cross-runtime/**"] : [])],
     testTimeout: 60_000,
   },
 });

@@ -10,7 +10,7 @@ import { definePlugin, type HookImpls, type Task } from "../mod.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2 } as const;
 
-/** The console reporter; options: `color` (default: auto) and `write` (default: stdout). */
+/** The console reporter; options: `color` (default: auto) and `write` (default: the host's output). */
 export default definePlugin({
   name: "console-reporter",
   version: "0.1.0",
@@ -18,15 +18,14 @@ export default definePlugin({
     v.object({
       /** Force colour on or off; by default on for a terminal without NO_COLOR. */
       color: v.optional(v.boolean()),
-      /** Where lines go; default standard output. */
+      /** Where lines go; default the host's human output (standard output for the CLI). */
       write: v.optional(v.function()),
     }),
     {},
   ),
-  setup(options) {
+  setup(options, { print }) {
     const color = options.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
-    const write = (options.write as ((line: string) => void) | undefined) ??
-      ((line: string) => void process.stdout.write(`${line}\n`));
+    const write = (options.write as ((line: string) => void) | undefined) ?? print;
     const paint = (code: keyof typeof CODES, text: string) =>
       color ? `\x1b[${CODES[code]}m${text}\x1b[0m` : text;
     const say = (label: string, code: keyof typeof CODES, text: string) =>

@@ -117,6 +117,8 @@ export interface SetupContext {
   readonly logger: Logger;
   /** Folder that relative paths in options are relative to: the config file's, else the working directory. */
   readonly dir: string;
+  /** Writes one line of human output where the host wants it (standard output by default). */
+  readonly print: (line: string) => void;
 }
 
 /** The input of {@linkcode definePlugin} for a plugin with options and state. */
@@ -210,6 +212,8 @@ export interface InstantiateOptions {
   name?: string;
   /** Folder relative paths in options are relative to; default the working directory. */
   dir?: string;
+  /** Where plugins print human output; default standard output. */
+  print?: (line: string) => void;
 }
 
 /**
@@ -247,6 +251,7 @@ export async function instantiatePlugin<Specs extends HookSpecs, O extends Optio
       plugin: name,
       logger: init.logger,
       dir: init.dir ?? globalThis.process.cwd(),
+      print: init.print ?? printLine,
     });
   } catch (error) {
     throw new BernsteinError(`Cannot set up plugin "${name}": ${messageOf(error)}`, { cause: error });
@@ -404,6 +409,10 @@ export function describe(value: unknown): string {
   return type === "object" || type === "undefined"
     ? (type === "object" ? "an object" : "undefined")
     : `a ${type}`;
+}
+
+function printLine(line: string): void {
+  globalThis.process.stdout.write(`${line}\n`);
 }
 
 function isFactoryInit(value: unknown): value is PluginFactoryInit<HookSpecs, OptionsSchema> {

@@ -59,6 +59,10 @@ export interface LoadOptions {
   logger?: Logger;
   /** Overrides the config's `strict`. */
   strict?: boolean;
+  /** Overrides the config's `lock.frozen` (Node; on Deno pass --frozen). */
+  frozen?: boolean;
+  /** Where plugins print human output; default standard output. */
+  print?: (line: string) => void;
 }
 
 /**
@@ -87,10 +91,13 @@ export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {
       });
     }
   }
-  const remote = await prepareRemote(config, entries);
+  const remote = await prepareRemote(config, entries, options.frozen);
   const outcomes = await Promise.all(
     entries.map((entry) =>
-      loadEntry(entry, config, logger, remote).then((loaded) => loaded, (error: PluginLoadError) => error)
+      loadEntry(entry, config, { logger, print: options.print }, remote).then(
+        (loaded) => loaded,
+        (error: PluginLoadError) => error,
+      )
     ),
   );
   return {
@@ -122,7 +129,7 @@ export async function createManager(
     validate: hooks.validate,
     onError: hooks.onError,
   });
-  const report = await loadPlugins(config, { logger });
+  const report = await loadPlugins(config, { logger, frozen: options.frozen, print: options.print });
   const registered: LoadedPlugin[] = [];
   for (const loaded of report.loaded) {
     try {
@@ -148,13 +155,13 @@ export async function createManager(
 async function loadEntry(
   entry: NormalisedEntry,
   config: LoadedConfig,
-  logger: Logger,
+  host: { logger: Logger; print?: (line: string) => void },
   remote: RemoteSettings | undefined,
 ): Promise<LoadedPlugin> {
   const location = where(config, entry);
   if (typeof entry.use !== "string") {
     const name = entry.name ?? entry.use.name;
-    const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, logger, config.dir);
+    const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, host, config.dir);
     return { entry, specifier: `inline:${name}`, resolved: "inline", version: undefined, plugin };
   }
   const specifier = entry.use;
@@ -219,7 +226,7 @@ async function loadEntry(
         `; write export default definePlugin({ ... })`,
     );
   }
-  const plugin = await instantiate(exported, entry, specifier, location, logger, config.dir);
+  const plugin = await instantiate(exported, entry, specifier, location, host, config.dir);
   return { entry, specifier, resolved: url!, version, plugin };
 }
 
@@ -228,7 +235,7 @@ async function instantiate(
   entry: NormalisedEntry,
   specifier: string,
   location: string,
-  logger: Logger,
+  host: { logger: Logger; print?: (line: string) => void },
   dir: string,
 ): Promise<AnyPlugin> {
   const fail = (reason: string, cause?: unknown): never => {
@@ -240,8 +247,9 @@ async function instantiate(
     try {
       plugin = await instantiatePlugin(exported, entry.options, {
         name,
-        logger: scopedLogger(logger, name),
+        logger: scopedLogger(host.logger, name),
         dir,
+        print: host.print,
       });
     } catch (error) {
       if (error instanceof PluginValidationError) {
@@ -298,6 +306,7 @@ function withTimeout(hooks: HookImpls, timeoutMs: number): HookImpls {
 async function prepareRemote(
   config: LoadedConfig,
   entries: NormalisedEntry[],
+  frozen: boolean | undefined,
 ): Promise<RemoteSettings | undefined> {
   const remoteEntries = entries.filter((e) =>
     typeof e.use === "string" && /^(jsr:|https?:)/i.test(e.use.trim())
@@ -307,7 +316,7 @@ async function prepareRemote(
   const settings: RemoteSettings = {
     cacheDir: resolve(config.dir, config.config.cacheDir ?? ".bernstein/cache"),
     lockPath: lock === false ? undefined : resolve(config.dir, lock?.path ?? "deno.lock"),
-    frozen: lock !== false && lock?.frozen === true,
+    frozen: frozen ?? (lock !== false && lock?.frozen === true),
     jsrUrl: process.env.JSR_URL ?? "https://jsr.io",
     allowHttpHosts: config.config.allowHttpHosts ?? [],
     integrity: Object.fromEntries(
@@ -348,4 +357,44 @@ function packageNameOf(use: NormalisedEntry["use"]): string | undefined {
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split("\n").map((line) => line.trim()).filter(Boolean).slice(0, 3).join(" ");
+}
+
+/** What {@linkcode cacheRemotePlugins} did for one remote entry. */
+export interface CacheOutcome {
+  /** The specifier as written. */
+  readonly specifier: string;
+  /** The error, when fetching or verifying failed. */
+  readonly error?: string;
+}
+
+/**
+ * Fetches every remote plugin of a config (and everything it imports) into the
+ * cache and writes the lockfile, without running any plugin's setup; afterwards
+ * the config can load frozen and offline.
+ *
+ * @param config A config from `loadConfig`.
+ * @param onProgress Told each specifier as it starts.
+ * @returns One outcome per remote entry, in config order.
+ */
+export async function cacheRemotePlugins(
+  config: LoadedConfig,
+  onProgress: (specifier: string) => void = () => {},
+): Promise<CacheOutcome[]> {
+  const entries = config.entries.filter((e) =>
+    typeof e.use === "string" && /^(jsr:|https?:)/i.test(e.use.trim())
+  );
+  await prepareRemote(config, entries, false);
+  const outcomes: CacheOutcome[] = [];
+  for (const entry of entries) {
+    const specifier = (entry.use as string).trim();
+    onProgress(specifier);
+    try {
+      parseSpecifier(specifier, config.dir, config.config.allowHttpHosts);
+      await importModule(specifier);
+      outcomes.push({ specifier });
+    } catch (error) {
+      outcomes.push({ specifier, error: firstLine(error) });
+    }
+  }
+  return outcomes;
 }

@@ -1,0 +1,132 @@
+/**
+ * `bernstein new plugin <name>`: writes a plugin and a test for it that pass as
+ * written, on Node (node --test through tsx) and on Deno (deno test).
+ *
+ * @module
+ */
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import type { Output } from "../output.ts";
+import { UsageError } from "../context.ts";
+
+/** Options of `bernstein new plugin`. */
+export interface NewOptions {
+  /** Folder to write into; default `plugins`. */
+  dir?: string;
+}
+
+const LIBRARY = fileURLToPath(new URL("../../../mod.ts", import.meta.url));
+
+/** Writes `<dir>/<name>.ts` and `<dir>/<name>.test.ts`; refuses to overwrite. */
+export async function newPlugin(out: Output, name: string | undefined, options: NewOptions): Promise<number> {
+  if (name === undefined) throw new UsageError("name the plugin: bernstein new plugin <name>", "new");
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new UsageError(
+      `"${name}" is not a valid plugin name; use lower case letters, digits and dashes`,
+      "new",
+    );
+  }
+  const dir = resolve(process.cwd(), options.dir ?? "plugins");
+  const pluginFile = join(dir, `${name}.ts`);
+  const testFile = join(dir, `${name}.test.ts`);
+  for (const file of [pluginFile, testFile]) {
+    if (await stat(file).then(() => true, () => false)) {
+      out.error(`${relative(process.cwd(), file)} already exists; choose another name or remove it`);
+      return 1;
+    }
+  }
+  let library = relative(dir, LIBRARY).replaceAll("\\", "/");
+  if (!library.startsWith(".")) library = `./${library}`;
+  await mkdir(dir, { recursive: true });
+  await writeFile(pluginFile, pluginTemplate(name, library));
+  await writeFile(testFile, testTemplate(name, library));
+  const shown = (file: string) => relative(process.cwd(), file);
+  if (out.json) {
+    out.data({ plugin: pluginFile, test: testFile });
+  } else {
+    out.line(`${out.paint("green", "created")} ${shown(pluginFile)}`);
+    out.line(`${out.paint("green", "created")} ${shown(testFile)}`);
+    out.line();
+    out.line("Next:");
+    out.line(
+      `  add "./${
+        relative(process.cwd(), pluginFile).replaceAll("\\", "/")
+      }" to plugins in bernstein.config.ts`,
+    );
+    out.line(`  test it: deno test ${shown(testFile)}   or   node --import tsx --test ${shown(testFile)}`);
+  }
+  return 0;
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function pluginTemplate(name: string, library: string): string {
+  return `/**
+ * ${name}: a Bernstein plugin. It counts the tasks it sees and reports failures.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { definePlugin } from "${library}";
+
+/** Options: \`prefix\` for its log lines. */
+export default definePlugin({
+  name: "${name}",
+  version: "0.1.0",
+  options: v.optional(v.object({ prefix: v.optional(v.string(), "${name}") }), {}),
+  setup(options, ctx) {
+    let created = 0;
+    return {
+      hooks: {
+        onTaskCreated() {
+          created++;
+        },
+        onTaskFailed({ task, error }) {
+          ctx.logger.warn(\`\${options.prefix}: \${task.id} failed after \${created} task(s) were created: \${error}\`);
+          return \`\${task.id}: \${error}\`;
+        },
+      },
+      shutdown() {
+        ctx.logger.info(\`\${options.prefix}: saw \${created} task(s)\`);
+      },
+    };
+  },
+});
+`;
+}
+
+function testTemplate(name: string, library: string): string {
+  const id = camel(name);
+  return `// Tests for ${name}, with the manager in strict mode so that any error fails the test.
+// Run: deno test ${name}.test.ts   or   node --import tsx --test ${name}.test.ts
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { PluginManager, silentLogger, type Task } from "${library}";
+import ${id} from "./${name}.ts";
+
+const task: Task = {
+  id: "T-1",
+  title: "Write the docs",
+  description: "Write the plugin guide.",
+  role: "docs",
+  priority: 2,
+  status: "failed",
+  dependsOn: [],
+  createdAt: 0,
+  metadata: {},
+};
+
+test("${name} reports a failed task", async () => {
+  const manager = new PluginManager({ onError: "throw", logger: silentLogger });
+  await manager.use(${id}, { prefix: "test" });
+  await manager.hook.onTaskCreated({ task });
+  const results = await manager.hook.onTaskFailed({ task, error: "lint failed" });
+  assert.deepEqual(results, ["T-1: lint failed"]);
+  await manager.shutdown();
+});
+`;
+}

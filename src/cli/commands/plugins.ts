@@ -1,0 +1,62 @@
+/**
+ * `bernstein plugins list` and `bernstein plugins check`.
+ *
+ * @module
+ */
+import { openManager } from "../context.ts";
+import type { Output } from "../output.ts";
+
+/** Options of the plugins commands. */
+export interface PluginsOptions {
+  config?: string;
+  frozen?: boolean;
+}
+
+/** Lists each plugin: name, version, specifier, resolved location, hooks. */
+export async function list(out: Output, options: PluginsOptions): Promise<number> {
+  const { manager, report } = await openManager(out, options);
+  const hooks = new Map(manager.list().map((p) => [p.name, p.hooks]));
+  const rows = report.loaded.map((l) => ({
+    name: l.plugin.name,
+    version: l.version ?? l.plugin.version ?? null,
+    specifier: l.specifier,
+    resolved: l.resolved,
+    hooks: hooks.get(l.plugin.name) ?? [],
+  }));
+  await manager.shutdown();
+  if (out.json) {
+    out.data({ plugins: rows, errors: report.errors.map((e) => e.message) });
+  } else {
+    out.table([
+      ["name", "version", "specifier", "resolved", "hooks"],
+      ...rows.map((r) => [r.name, r.version ?? "-", r.specifier, r.resolved, r.hooks.join(", ")]),
+    ].map((row) => [row[0], ...row.slice(1)]));
+    for (const error of report.errors) out.error(error.message);
+  }
+  return report.errors.length > 0 ? 1 : 0;
+}
+
+/** Loads and validates every plugin and reports every problem at once. */
+export async function check(out: Output, options: PluginsOptions): Promise<number> {
+  const { manager, report } = await openManager(out, options);
+  await manager.shutdown();
+  if (out.json) {
+    out.data({
+      ok: report.errors.length === 0,
+      plugins: report.loaded.map((l) => ({ name: l.plugin.name, specifier: l.specifier })),
+      errors: report.errors.map((e) => ({ specifier: e.specifier, entry: e.entry, message: e.message })),
+    });
+  } else {
+    for (const l of report.loaded) {
+      out.line(`${out.paint("green", "ok")}    ${l.plugin.name} (${l.specifier})`);
+    }
+    for (const e of report.errors) out.line(`${out.paint("red", "fail")}  ${e.message}`);
+    out.line();
+    out.line(
+      report.errors.length === 0
+        ? `${report.loaded.length} plugin(s) checked, no problems`
+        : `${report.loaded.length} plugin(s) ok, ${report.errors.length} with problems`,
+    );
+  }
+  return report.errors.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,116 @@
+/**
+ * `bernstein run`: loads the plugins and drives the hooks, from an events file,
+ * standard input or the built-in demo, then summarises each plugin.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import process from "node:process";
+import { HookArgumentsError, UnknownHookError } from "../../errors.ts";
+import { demoScenario } from "../../demo/scenario.ts";
+import { openManager } from "../context.ts";
+import { type EventLine, parseEvents } from "../events.ts";
+import type { Output } from "../output.ts";
+
+/** Options of `bernstein run`. */
+export interface RunOptions {
+  config?: string;
+  events?: string;
+  strict?: boolean;
+  frozen?: boolean;
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(out: Output, options: RunOptions): Promise<number> {
+  const { manager, report } = await openManager(out, options);
+  const durations = new Map<string, number[]>();
+  const stop = manager.monitor({
+    after(event) {
+      let list = durations.get(event.plugin);
+      if (list === undefined) durations.set(event.plugin, list = []);
+      list.push(event.durationMs);
+    },
+  });
+  const events: EventLine[] = options.events === undefined
+    ? demoScenario().map((event, index) => ({ line: index + 1, ...event }))
+    : parseEvents(options.events === "-" ? await readStdin() : await readFile(options.events, "utf8"));
+  const source = options.events === undefined ? "demo" : options.events === "-" ? "stdin" : options.events;
+  const rejected: { line: number; problem: string }[] = [];
+  let delivered = 0;
+  for (const event of events) {
+    if ("problem" in event) {
+      rejected.push(event);
+      continue;
+    }
+    try {
+      await manager.call(event.hook as never, event.args as never);
+      delivered++;
+    } catch (error) {
+      if (!(error instanceof HookArgumentsError || error instanceof UnknownHookError)) throw error;
+      rejected.push({ line: event.line, problem: error.message });
+    }
+  }
+  stop();
+  const stats = manager.stats();
+  await manager.shutdown();
+  const failures = manager.failures;
+  const plugins = stats.map((s) => ({
+    name: s.name,
+    calls: s.calls,
+    errors: s.errors,
+    timeouts: s.timeouts,
+    p50Ms: round(median(durations.get(s.name) ?? [])),
+    maxMs: round(s.maxMs),
+    suspended: s.suspended,
+  }));
+  for (const problem of rejected) out.error(`${source} line ${problem.line}: ${problem.problem}`);
+  if (out.json) {
+    out.data({
+      events: { source, delivered, rejected },
+      plugins,
+      loadErrors: report.errors.map((e) => e.message),
+      failures: failures.map((f) => ({
+        plugin: f.plugin,
+        hook: f.hook,
+        kind: f.kind,
+        message: f.error instanceof Error ? f.error.message : String(f.error),
+      })),
+    });
+  } else {
+    out.line();
+    out.line(
+      `${delivered} of ${events.length} events delivered from ${source}` +
+        (rejected.length > 0 ? `, ${rejected.length} rejected` : "") +
+        `; ${plugins.length} plugin(s), ${failures.length} isolated failure(s)`,
+    );
+    out.table([
+      ["plugin", "calls", "errors", "timeouts", "p50 ms", "max ms"],
+      ...plugins.map((p) => [
+        p.suspended ? `${p.name} (suspended)` : p.name,
+        String(p.calls),
+        p.errors > 0 ? out.paint("red", String(p.errors)) : "0",
+        p.timeouts > 0 ? out.paint("yellow", String(p.timeouts)) : "0",
+        p.p50Ms.toFixed(2),
+        p.maxMs.toFixed(2),
+      ]),
+    ]);
+  }
+  return report.errors.length > 0 || rejected.length > 0 || failures.length > 0 ? 1 : 0;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
+  return Buffer.concat(chunks).toString("utf8");
+}

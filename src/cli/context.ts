@@ -1,0 +1,58 @@
+/**
+ * What every command shares: loading the config into a manager with output going
+ * where the CLI wants it, and the usage error.
+ *
+ * @module
+ */
+import process from "node:process";
+import { loadConfig, type LoadedConfig } from "../config.ts";
+import { createManager, type LoadReport } from "../loader/load.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import type { PluginManager } from "../manager.ts";
+import type { Output } from "./output.ts";
+
+/** Wrong arguments: exit code 2. */
+export class UsageError extends Error {
+  /**
+   * @param message What is wrong.
+   * @param command The command whose help to point at.
+   */
+  constructor(message: string, readonly command?: string) {
+    super(message);
+  }
+}
+
+/** The logger the CLI gives the manager: standard error, as human output. */
+export function cliLogger(out: Output): Logger {
+  return createLogger({
+    prefix: "bernstein",
+    sink: (level, line) => {
+      const label = level === "error"
+        ? out.paint("red", line)
+        : level === "warn"
+        ? out.paint("yellow", line)
+        : line;
+      process.stderr.write(`${label}\n`);
+    },
+  });
+}
+
+/** Loads the config and its plugins into a manager. */
+export async function openManager(
+  out: Output,
+  options: { config?: string; strict?: boolean; frozen?: boolean },
+): Promise<{ config: LoadedConfig; manager: PluginManager; report: LoadReport }> {
+  const config = await loadConfig(options.config);
+  out.progress(`loading ${config.entries.length} plugin(s) from ${config.file}`);
+  try {
+    const { manager, report } = await createManager(config, {
+      logger: cliLogger(out),
+      strict: options.strict,
+      frozen: options.frozen,
+      print: (line) => out.line(line),
+    });
+    return { config, manager, report };
+  } finally {
+    out.progressDone();
+  }
+}

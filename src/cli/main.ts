@@ -1,0 +1,184 @@
+/**
+ * The `bernstein` command: argv in, a call into the library, output out.
+ * Exit codes: 0 ok; 1 plugin, validation or delivery errors; 2 usage errors.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { BernsteinError } from "../errors.ts";
+import { cache } from "./commands/cache.ts";
+import { hooks } from "./commands/hooks.ts";
+import { newPlugin } from "./commands/new.ts";
+import { check, list } from "./commands/plugins.ts";
+import { run } from "./commands/run.ts";
+import { UsageError } from "./context.ts";
+import { Output } from "./output.ts";
+
+const VERSION: string =
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+
+const HELP: Record<string, string> = {
+  main: `bernstein ${VERSION}: load Bernstein plugins and drive their hooks
+
+Usage: bernstein <command> [options]
+
+Commands:
+  run                 load the configured plugins and deliver orchestration events
+  plugins list        show each plugin: name, version, specifier, location, hooks
+  plugins check       load and validate every plugin, reporting every problem
+  hooks               show the hook contract (--json-schema for JSON Schema)
+  cache               fetch remote plugins ahead of time and write the lockfile
+  new plugin <name>   write a plugin and a test for it
+
+Options:
+  -h, --help          help for bernstein or a command
+  -V, --version       print the version
+
+Exit codes: 0 ok; 1 plugin, validation or delivery errors; 2 usage errors.
+The config is bernstein.config.{ts,mts,js,mjs,json}, searched from the working directory upward.`,
+  run: `Usage: bernstein run [--config FILE] [--events FILE|-] [--strict] [--frozen] [--json]
+
+Loads the plugins and delivers events: from a JSON Lines file (or - for standard input), one
+{"hook": "onTaskCreated", "args": {...}} per line, each validated against its hook; without
+--events, a built-in demo orchestration that fires every hook. Ends with a per-plugin summary:
+calls, errors, timeouts, p50 and max latency.
+
+Options:
+  -c, --config FILE   the config file (default: searched upward)
+  -e, --events FILE   JSON Lines events; - reads standard input
+      --strict        fail if any plugin fails to load
+      --frozen        refuse remote modules not in the lockfile (on Deno, also pass --frozen to deno)
+      --json          machine-readable summary on standard output
+  -h, --help          this help
+
+Exit code 1 when a plugin failed to load, a plugin failed or timed out, or an event line was rejected.`,
+  plugins: `Usage: bernstein plugins list|check [--config FILE] [--frozen] [--json]
+
+  list    each plugin's name, version, specifier, resolved location and hooks
+  check   load and validate every configured plugin and report every problem at once;
+          exit code 1 if there is any`,
+  hooks: `Usage: bernstein hooks [--json-schema] [--json]
+
+Shows Bernstein's hook contract: each hook's arguments, documentation and options, with its
+ADR-007 name. --json-schema prints JSON Schema for each hook's arguments, generated from the
+valibot schemas.`,
+  cache: `Usage: bernstein cache [--config FILE] [--json]
+
+Fetches every remote (jsr:, https:) plugin of the config and what it imports into the cache,
+and records them in the lockfile, so that later runs can be frozen and offline.`,
+  new: `Usage: bernstein new plugin <name> [--dir FOLDER]
+
+Writes FOLDER/<name>.ts (default folder: plugins) and FOLDER/<name>.test.ts, a test that passes
+as written: deno test FOLDER/<name>.test.ts, or node --import tsx --test FOLDER/<name>.test.ts.`,
+};
+
+const COMMON = {
+  help: { type: "boolean", short: "h" },
+  json: { type: "boolean" },
+} as const satisfies ParseArgsConfig["options"];
+const CONFIG = { config: { type: "string", short: "c" }, frozen: { type: "boolean" } } as const;
+
+/**
+ * Runs the CLI.
+ *
+ * @param argv Arguments after the program name.
+ * @returns The exit code.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const out = new Output(argv.includes("--json"));
+  try {
+    switch (command) {
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        out.line(HELP.main);
+        return command === undefined ? 2 : 0;
+      case "-V":
+      case "--version":
+        out.line(VERSION);
+        return 0;
+      case "run": {
+        const { values } = parse(rest, {
+          ...COMMON,
+          ...CONFIG,
+          events: { type: "string", short: "e" },
+          strict: { type: "boolean" },
+        }, "run");
+        if (values.help) return help(out, "run");
+        return await run(out, values);
+      }
+      case "plugins": {
+        const { values, positionals } = parse(rest, { ...COMMON, ...CONFIG }, "plugins", true);
+        if (values.help) return help(out, "plugins");
+        if (positionals[0] === "list" && positionals.length === 1) return await list(out, values);
+        if (positionals[0] === "check" && positionals.length === 1) return await check(out, values);
+        throw new UsageError(
+          positionals.length === 0 ? "say list or check" : `unknown subcommand "${positionals.join(" ")}"`,
+          "plugins",
+        );
+      }
+      case "hooks": {
+        const { values } = parse(rest, { ...COMMON, "json-schema": { type: "boolean" } }, "hooks");
+        if (values.help) return help(out, "hooks");
+        return hooks(out, { jsonSchema: values["json-schema"] });
+      }
+      case "cache": {
+        const { values } = parse(rest, { ...COMMON, config: CONFIG.config }, "cache");
+        if (values.help) return help(out, "cache");
+        return await cache(out, values);
+      }
+      case "new": {
+        const { values, positionals } = parse(rest, { ...COMMON, dir: { type: "string" } }, "new", true);
+        if (values.help) return help(out, "new");
+        if (positionals[0] !== "plugin" || positionals.length > 2) {
+          throw new UsageError(`write: bernstein new plugin <name>`, "new");
+        }
+        return await newPlugin(out, positionals[1], values);
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.error(error.message);
+      process.stderr.write(`Run "bernstein ${error.command ? `${error.command} ` : ""}--help" for usage.\n`);
+      return 2;
+    }
+    if (error instanceof BernsteinError) {
+      out.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function parse<O extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: O,
+  command: string,
+  positionals = false,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals: positionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^.*?: /, "").split(". ")[0], command);
+  }
+}
+
+function help(out: Output, command: string): number {
+  out.line(HELP[command]);
+  return 0;
+}
+
+// A closed pipe (bernstein hooks | head) ends the output, not the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+process.exitCode = await main(process.argv.slice(2));
