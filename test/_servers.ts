@@ -134,3 +134,37 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.writeHead(status, { "content-type": type });
   res.end(body);
 }
+
+/** A request a webhook receiver got. */
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly contentType: string | undefined;
+  readonly body: string;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1: records every request with its body and answers
+ * with `respond(n)` for the n-th request (0-based): a status, or "hang" to never answer.
+ */
+export function startReceiver(
+  respond: (index: number) => number | "hang" = () => 200,
+): Promise<TestServer & { received: ReceivedRequest[] }> {
+  const received: ReceivedRequest[] = [];
+  return listen((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      const index = received.length;
+      received.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        contentType: req.headers["content-type"],
+        body,
+      });
+      const answer = respond(index);
+      if (answer === "hang") return;
+      send(res, answer, "text/plain", answer === 200 ? "ok" : "nope");
+    });
+  }).then((server) => Object.assign(server, { received }));
+}
