@@ -1,0 +1,58 @@
+// Runs the bernstein command under real Node (bin/bernstein.mjs) or real Deno (the
+// same flags as `deno task bernstein`) and captures what it prints.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const BIN = join(ROOT, "bin", "bernstein.mjs");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+const DENO = join(ROOT, "node_modules", ".bin", "deno");
+const TASK = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks.bernstein as string;
+/** The permission flags of `deno task bernstein`, so the tests run what users run. */
+const DENO_FLAGS = TASK.split(" ").filter((part) => part.startsWith("--"));
+
+/** What one CLI run produced. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `bernstein ...args` on a runtime.
+ *
+ * @param runtime `"node"` or `"deno"`.
+ * @param args Arguments after `bernstein`.
+ * @param options Working directory, standard input, extra variables.
+ */
+export function runCli(
+  runtime: "node" | "deno",
+  args: string[],
+  options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const [command, argv] = runtime === "node"
+    ? ["node", [BIN, ...args]]
+    : [DENO, ["run", "-q", ...DENO_FLAGS, MAIN, ...args]];
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: "1",
+    DENO_DIR: process.env.DENO_DIR,
+    ...options.env,
+  };
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, argv, { cwd: options.cwd ?? ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+/** The repository root. */
+export const REPO: string = ROOT;

@@ -1,0 +1,274 @@
+// The bernstein command end to end, spawned on real Node and real Deno, with
+// fixture configs: each command, event replay, exit codes, --json, and the bundled
+// plugins' effects (the audit file, the requests a webhook receiver got).
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import process from "node:process";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TempProject, tempProject } from "../_project.ts";
+import { type ReceivedRequest, startReceiver, type TestServer } from "../_servers.ts";
+import { type CliResult, REPO, runCli } from "./_cli.ts";
+import { RUNTIMES } from "./_run.ts";
+
+let project: TempProject;
+let receiver: (TestServer & { received: ReceivedRequest[] }) | undefined;
+beforeEach(async () => void (project = await tempProject()));
+afterEach(async () => {
+  await project.remove();
+  await receiver?.close();
+  receiver = undefined;
+});
+
+const plugin = (name: string) => JSON.stringify(join(REPO, "plugins", `${name}.ts`));
+const both = async (args: string[], options: Parameters<typeof runCli>[2] = {}) => {
+  const results: Record<string, CliResult> = {};
+  for (const runtime of RUNTIMES) results[runtime] = await runCli(runtime, args, options);
+  return results as Record<(typeof RUNTIMES)[number], CliResult>;
+};
+/** Latencies differ between runs; the rest of the output must not. */
+const stable = (text: string) => text.replace(/\d+\.\d\d/g, "#.##");
+
+describe("bernstein on Node and Deno", () => {
+  it("prints the same help and version, with exit code 0", async () => {
+    for (
+      const args of [
+        ["--help"],
+        ["--version"],
+        ["run", "--help"],
+        ["plugins", "--help"],
+        ["hooks", "--help"],
+        [
+          "cache",
+          "--help",
+        ],
+        ["new", "--help"],
+      ]
+    ) {
+      const { node, deno } = await both(args);
+      expect([args, node.code, deno.code]).toEqual([args, 0, 0]);
+      expect(deno.stdout).toBe(node.stdout);
+      expect(node.stdout.length).toBeGreaterThan(5);
+    }
+    const { node } = await both(["--version"]);
+    expect(node.stdout.trim()).toBe(JSON.parse(await readFile(join(REPO, "package.json"), "utf8")).version);
+  });
+
+  it("exits with 2 and points at help for usage errors", async () => {
+    for (
+      const [args, message] of [
+        [["launch"], 'error: unknown command "launch"\nRun "bernstein --help" for usage.\n'],
+        [
+          ["run", "--evnts", "x"],
+          "error: Unknown option '--evnts'\nRun \"bernstein run --help\" for usage.\n",
+        ],
+        [
+          ["plugins", "show"],
+          'error: unknown subcommand "show"\nRun "bernstein plugins --help" for usage.\n',
+        ],
+        [
+          ["new", "plugin", "Bad_Name"],
+          'error: "Bad_Name" is not a valid plugin name; use lower case letters, digits and dashes\nRun "bernstein new --help" for usage.\n',
+        ],
+      ] as const
+    ) {
+      const { node, deno } = await both([...args], { cwd: project.dir });
+      expect([node.code, deno.code]).toEqual([2, 2]);
+      expect(node.stderr).toBe(message);
+      expect(deno.stderr).toBe(message);
+    }
+  });
+
+  it("replays events, reports bad lines by number, still delivers the rest, and exits 1", async () => {
+    receiver = await startReceiver();
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({
+        plugins: [
+          [JSON.parse(plugin("console-reporter")), { color: false }],
+          [JSON.parse(plugin("audit-log")), { path: "logs/audit.jsonl" }],
+          [JSON.parse(plugin("webhook-notifier")), { url: `${receiver.url}/hook`, backoffMs: 1 }],
+        ],
+      }),
+    );
+    const task = {
+      id: "T-1",
+      title: "Fix login",
+      description: "",
+      role: "backend",
+      priority: 1,
+      status: "failed",
+      dependsOn: [],
+      createdAt: 0,
+      metadata: {},
+    };
+    const events = [
+      JSON.stringify({ hook: "onAgentSpawned", args: { agentId: "a1", role: "backend", adapter: "codex" } }),
+      "this is not json",
+      JSON.stringify({ hook: "onTaskFaild", args: { task, error: "x" } }),
+      JSON.stringify({ hook: "onTaskFailed", args: { task, error: "tests failed" } }),
+      "",
+      JSON.stringify({ hook: "onCostThreshold", args: { totalUsd: -1, thresholdUsd: 5 } }),
+    ].join("\n");
+    await project.write("events.jsonl", events);
+    for (const runtime of RUNTIMES) {
+      const result = await runCli(runtime, ["run", "--events", "events.jsonl"], { cwd: project.dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("error: events.jsonl line 2: not JSON: ");
+      expect(result.stderr).toContain(
+        'error: events.jsonl line 3: Cannot call hook "onTaskFaild": no such hook is specified; did you mean "onTaskFailed"?',
+      );
+      expect(result.stderr).toContain(
+        'error: events.jsonl line 6: Invalid arguments for hook "onCostThreshold": totalUsd: Invalid value: Expected >=0 but received -1',
+      );
+      expect(result.stdout).toContain("agent spawned  a1 as backend via codex\n");
+      expect(result.stdout).toContain('task failed    T-1 "Fix login": tests failed\n');
+      expect(result.stdout).toContain(
+        "2 of 5 events delivered from events.jsonl, 3 rejected; 3 plugin(s), 0 isolated failure(s)",
+      );
+      expect(result.stdout).toMatch(
+        /plugin\s+calls\s+errors\s+timeouts\s+p50 ms\s+max ms\nconsole-reporter\s+2\s+0\s+0/,
+      );
+    }
+    const audit = (await readFile(join(project.dir, "logs", "audit.jsonl"), "utf8")).trim().split("\n").map((
+      l,
+    ) => JSON.parse(l));
+    expect(audit.map((e) => e.hook)).toEqual([
+      "onAgentSpawned",
+      "onTaskFailed",
+      "onAgentSpawned",
+      "onTaskFailed",
+    ]);
+    expect(receiver.received.map((r) => JSON.parse(r.body).text)).toEqual([
+      ':x: Task *T-1* "Fix login" failed: tests failed',
+      ':x: Task *T-1* "Fix login" failed: tests failed',
+    ]);
+  });
+
+  it("reads events from standard input and gives a --json summary", async () => {
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({ plugins: [[JSON.parse(plugin("console-reporter")), {}]] }),
+    );
+    const stdin = JSON.stringify({ hook: "onAgentDied", args: { agentId: "a1", reason: "oom" } }) + "\n";
+    const { node, deno } = await both(["run", "--events", "-", "--json"], { cwd: project.dir, stdin });
+    for (const result of [node, deno]) {
+      expect(result.code).toBe(0);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.events).toEqual({ source: "stdin", delivered: 1, rejected: [] });
+      expect(summary.plugins).toEqual([
+        expect.objectContaining({
+          name: "console-reporter",
+          calls: 1,
+          errors: 0,
+          timeouts: 0,
+          suspended: false,
+        }),
+      ]);
+      expect(summary.loadErrors).toEqual([]);
+      // Human output moves to standard error under --json.
+      expect(result.stderr).toContain("agent died     a1: oom");
+    }
+  });
+
+  it("runs the built-in demo, firing every hook, and prints the same summary on both", async () => {
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({ plugins: [[JSON.parse(plugin("console-reporter")), {}]] }),
+    );
+    const { node, deno } = await both(["run"], { cwd: project.dir });
+    expect([node.code, deno.code]).toEqual([0, 0]);
+    expect(stable(deno.stdout)).toBe(stable(node.stdout));
+    expect(node.stdout).toContain("13 of 13 events delivered from demo");
+  });
+
+  it("lists and checks plugins, reporting every problem at once", async () => {
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({
+        plugins: [
+          JSON.parse(plugin("console-reporter")),
+          "./missing.ts",
+          join(REPO, "test", "fixtures", "plugins", "unknown-hook.ts"),
+          [join(REPO, "test", "fixtures", "plugins", "greeting-factory.ts"), { greeting: 5 }],
+        ],
+      }),
+    );
+    const { node, deno } = await both(["plugins", "check"], { cwd: project.dir });
+    expect([node.code, deno.code]).toEqual([1, 1]);
+    expect(deno.stdout).toBe(node.stdout);
+    expect(node.stdout).toContain("ok    console-reporter (");
+    expect(node.stdout).toContain(
+      'fail  Cannot load plugin "./missing.ts" (bernstein.config.json: plugins[1]): no such file',
+    );
+    expect(node.stdout).toContain('hooks.onTaskCreatd: unknown hook; did you mean "onTaskCreated"?');
+    expect(node.stdout).toContain(
+      "plugins[3].options.greeting: Invalid type: Expected string but received 5",
+    );
+    expect(node.stdout).toContain("1 plugin(s) ok, 3 with problems");
+    const list = await both(["plugins", "list", "--json"], { cwd: project.dir });
+    for (const result of [list.node, list.deno]) {
+      expect(result.code).toBe(1);
+      const data = JSON.parse(result.stdout);
+      expect(data.plugins).toEqual([{
+        name: "console-reporter",
+        version: "0.1.0",
+        specifier: join(REPO, "plugins", "console-reporter.ts"),
+        resolved: `file://${join(REPO, "plugins", "console-reporter.ts")}`,
+        hooks: expect.arrayContaining(["onTaskCreated", "onQualityGateFailure"]),
+      }]);
+      expect(data.errors).toHaveLength(3);
+    }
+  });
+
+  it("prints the hook contract and its JSON Schema", async () => {
+    const { node, deno } = await both(["hooks"]);
+    expect(deno.stdout).toBe(node.stdout);
+    expect(node.stdout).toContain("onTaskClaimed({ task: Task, agentId: string })  ADR-007: on_task_claimed");
+    const schema = await both(["hooks", "--json-schema"]);
+    expect(schema.deno.stdout).toBe(schema.node.stdout);
+    const parsed = JSON.parse(schema.node.stdout);
+    expect(Object.keys(parsed.hooks)).toHaveLength(8);
+    expect(parsed.hooks.onCostThreshold.arguments).toMatchObject({
+      type: "object",
+      required: ["totalUsd", "thresholdUsd"],
+      properties: { totalUsd: { type: "number", minimum: 0 } },
+    });
+  });
+
+  it("writes a new plugin and a test that passes as written, on both runtimes", async () => {
+    // Inside the repo, so that the generated files resolve the library's dependencies.
+    const dir = join(REPO, "test", "generated", `new-${Date.now()}`);
+    try {
+      const created = await runCli("node", ["new", "plugin", "slack-digest", "--dir", dir]);
+      expect(created.code).toBe(0);
+      expect(created.stdout).toContain("created ");
+      const again = await runCli("deno", ["new", "plugin", "slack-digest", "--dir", dir]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain("slack-digest.ts already exists; choose another name or remove it");
+      const { spawnSync } = await import("node:child_process");
+      const onNode = spawnSync("node", ["--import", "tsx", "--test", join(dir, "slack-digest.test.ts")], {
+        cwd: REPO,
+        encoding: "utf8",
+      });
+      expect(onNode.stdout).toMatch(/# pass 1\n# fail 0/);
+      const onDeno = spawnSync(join(REPO, "node_modules", ".bin", "deno"), [
+        "test",
+        "--allow-read",
+        "--allow-env",
+        join(dir, "slack-digest.test.ts"),
+      ], { cwd: REPO, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+      expect(onDeno.stdout).toMatch(/ok \| 1 passed \| 0 failed/);
+    } finally {
+      await (await import("node:fs/promises")).rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says what is wrong with a config, with exit code 1", async () => {
+    await project.write("bernstein.config.json", JSON.stringify({ plugins: [42], hooks: { timeoutMs: 0 } }));
+    const { node, deno } = await both(["plugins", "check"], { cwd: project.dir });
+    expect([node.code, deno.code]).toEqual([1, 1]);
+    expect(deno.stderr).toBe(node.stderr);
+    expect(node.stderr).toMatch(/^error: Invalid config ".*bernstein\.config\.json": 2 problems\n/);
+    expect(node.stderr).toContain("  - hooks.timeoutMs: Invalid value: Expected >=1 but received 0");
+  });
+});
