@@ -31,11 +31,11 @@ export interface CliResult {
 export function runCli(
   runtime: "node" | "deno",
   args: string[],
-  options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; stdin?: string; env?: Record<string, string>; denoFlags?: string[] } = {},
 ): Promise<CliResult> {
   const [command, argv] = runtime === "node"
     ? ["node", [BIN, ...args]]
-    : [DENO, ["run", "-q", ...DENO_FLAGS, MAIN, ...args]];
+    : [DENO, ["run", "-q", ...DENO_FLAGS, ...(options.denoFlags ?? []), MAIN, ...args]];
   const env: Record<string, string | undefined> = {
     ...process.env,
     NO_COLOR: "1",

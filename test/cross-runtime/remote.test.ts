@@ -12,6 +12,7 @@ import {
   type TestServer,
 } from "../_servers.ts";
 import { type Report, runReport, RUNTIMES } from "./_run.ts";
+import { runCli } from "./_cli.ts";
 
 const PLUGIN = (name: string, from: string) =>
   `import { who } from "${from}";\nexport default {\n  name: "${name}",\n  hooks: { onAgentSpawned: ({ agentId }: { agentId: string }) => \`${name}:\${who}:\${agentId}\` },\n};\n`;
@@ -251,6 +252,40 @@ describe("remote plugins on Node and Deno", () => {
     expect(names(deno)).toEqual({ loaded: ["greet"], failed: 1, fatal: undefined });
     expect(deno.errors![0]).toMatch(/The lockfile is out of date/);
     expect(deno.errors![0]).toContain(`Cannot load plugin "${host.url}/plugins/url.ts"`);
+  });
+});
+
+describe("bernstein cache on Node and Deno", () => {
+  it("fetches remote plugins and writes the lock, so that a frozen run needs no network", async () => {
+    await config(["jsr:@acme/greet@^1", `${host.url}/plugins/url.ts`]);
+    await project.write(
+      "events.jsonl",
+      JSON.stringify({ hook: "onAgentDied", args: { agentId: "a", reason: "r" } }),
+    );
+    for (const runtime of RUNTIMES) {
+      await rm(join(project.dir, "deno.lock"), { force: true });
+      const denoFlags = [`--lock=${join(project.dir, "deno.lock")}`];
+      const cwdEnv = {
+        cwd: project.dir,
+        env: { ...env(), DENO_DIR: join(project.dir, ".deno-dir") },
+        denoFlags,
+      };
+      const cached = await runCli(runtime, ["cache"], cwdEnv);
+      expect([runtime, cached.code]).toEqual([runtime, 0]);
+      expect(cached.stdout).toContain("cached  jsr:@acme/greet@^1\n");
+      expect(cached.stdout).toContain(`cached  ${host.url}/plugins/url.ts\n`);
+      const lock = JSON.parse(await readFile(join(project.dir, "deno.lock"), "utf8"));
+      expect(lock.specifiers).toEqual({ "jsr:@acme/greet@1": "1.2.0" });
+      jsr.requests.length = 0;
+      host.requests.length = 0;
+      const frozen = await runCli(runtime, ["run", "--frozen", "--events", "events.jsonl"], {
+        ...cwdEnv,
+        denoFlags: [...denoFlags, "--frozen"],
+      });
+      expect([runtime, frozen.code, frozen.stderr]).toEqual([runtime, 0, ""]);
+      expect(frozen.stdout).toContain("1 of 1 events delivered from events.jsonl; 2 plugin(s)");
+      expect([...jsr.requests, ...host.requests]).toEqual([]);
+    }
   });
 });
 
