@@ -12,6 +12,9 @@
 import * as v from "valibot";
 import { BernsteinError, HookArgumentsError, HookTimeoutError } from "./errors.ts";
 import { deepFreeze, frozenCopy } from "./_freeze.ts";
+import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts";
+import { Deadlines } from "./_deadlines.ts";
+import { runFast } from "./_fastpath.ts";
 import type { Logger } from "./logger.ts";
 import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
 import type { HookSpec, HookSpecs } from "./spec.ts";
@@ -86,6 +89,12 @@ export interface PluginState {
   readonly lifetime: AbortController;
   consecutiveFailures: number;
   suspended: boolean;
+  /** suspended || removed, kept in one flag for the call loop. */
+  off: boolean;
+  /** The plugin's implementation records, whose `ticks` add up to its calls. */
+  readonly records: ImplRecord[];
+  /** Calls whose duration was measured; stats.totalMs sums those. */
+  timedCalls: number;
   /** Set when unregistered, so that calls already under way skip it. */
   removed: boolean;
 }
@@ -105,6 +114,10 @@ export interface ImplRecord {
   readonly ownTimeoutMs: number | undefined;
   /** The deadline in force: own, else the hook's, else the manager's. */
   timeoutMs: number;
+  /** Invocations so far: the plugin's call count, and the sampling clock. */
+  ticks: number;
+  /** Whether results are checked against the hook's result schema. */
+  readonly checksResult: boolean;
   /** Whether the function may read `ctx` (and so gets a fresh one per invocation). */
   readonly wantsCtx: boolean;
   readonly sharedCtx: HookContext;
@@ -151,10 +164,12 @@ export interface RunnerSettings {
   readonly breakerThreshold: number;
   readonly maxFailures: number;
   readonly logger: Logger;
+  /**
+   * Which invocations the fast path times: those where `ticks & sampleMask` is 0.
+   * 15 times one in sixteen (and the first); 0 times every one.
+   */
+  readonly sampleMask: number;
 }
-
-const SKIP: unique symbol = Symbol("skip");
-const NO_ERROR: unique symbol = Symbol("none");
 
 /**
  * Runs hook calls. One per manager. @internal
@@ -163,6 +178,8 @@ export class HookRunner {
   /** Replaced, never mutated, so that a monitor removed during a call does not skip another. */
   monitors: readonly Monitor[] = [];
   readonly failures: FailureRecord[] = [];
+  /** Deadlines of pending implementations on the fast path. */
+  readonly deadlines: Deadlines = new Deadlines();
 
   constructor(readonly settings: RunnerSettings) {}
 
@@ -226,7 +243,7 @@ export class HookRunner {
       return this.runPlain(call.impls, call.caller.spec.firstResult, call.args, 0, undefined);
     }
     const record = wrappers[depth];
-    if (record.state.suspended || record.state.removed) return this.runLevel(call, depth + 1);
+    if (record.state.off) return this.runLevel(call, depth + 1);
     const frame = new Frame(this, call, depth + 1);
     const result = this.invoke(record, call.args, frame);
     if (result instanceof Promise) {
@@ -242,6 +259,8 @@ export class HookRunner {
     from: number,
     acc: unknown[] | undefined,
   ): unknown {
+    // Monitors need every invocation timed and reported: they take the general path.
+    if (this.monitors.length === 0) return runFast(this, impls, first, args);
     for (let i = from; i < impls.length; i++) {
       const result = this.invoke(impls[i], args, undefined);
       if (result === SKIP || result === undefined || result === null) continue;
@@ -279,7 +298,8 @@ export class HookRunner {
    */
   private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined): unknown {
     const state = record.state;
-    if (state.suspended || state.removed) return SKIP;
+    if (state.off) return SKIP;
+    record.ticks++;
     const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
     if (this.monitors.length > 0) this.notifyBefore(record, args);
     const start = performance.now();
@@ -370,7 +390,6 @@ export class HookRunner {
     start: number,
     frame: Frame | undefined,
   ): unknown {
-    const end = performance.now();
     const spec = record.caller.spec;
     if (frame !== undefined && !spec.firstResult && !Array.isArray(result)) {
       const error = new BernsteinError(
@@ -380,34 +399,65 @@ export class HookRunner {
       );
       return this.failed(record, args, error, start, "error", frame);
     }
-    if (
-      spec.result !== undefined && this.settings.validate && result !== undefined && result !== null &&
-      (frame === undefined || spec.firstResult)
-    ) {
-      const parsed = v.safeParse(spec.result, result);
-      if (!parsed.success) {
-        const problem = issueToProblem(parsed.issues[0]);
-        const error = new BernsteinError(
-          `Plugin "${record.state.name}" returned an invalid result from hook "${record.caller.name}": ${
-            problem.path ? `${problem.path}: ` : ""
-          }${problem.message}`,
-        );
-        return this.failed(record, args, error, start, "error", frame);
-      }
-      result = parsed.output;
+    if (frame === undefined || spec.firstResult) {
+      const problem = this.invalidResult(record, result);
+      if (problem !== undefined) return this.failed(record, args, problem, start, "error", frame);
     }
-    const duration = end - start - (frame?.innerMs ?? 0);
-    const state = record.state;
-    const stats = state.stats;
-    stats.calls++;
-    stats.totalMs += duration;
-    if (duration > stats.maxMs) stats.maxMs = duration;
-    state.consecutiveFailures = 0;
+    const duration = performance.now() - start - (frame?.innerMs ?? 0);
+    this.count(record.state, duration);
+    record.state.consecutiveFailures = 0;
     if (this.monitors.length > 0) this.notifyAfter(record, args, "ok", duration, result, undefined);
     return result;
   }
 
-  private failed(
+  /**
+   * Accounts a plain implementation's synchronous or settled result on the fast
+   * path: checks it against the result schema, counts the call, and times it when
+   * `start` is a number (a sampled invocation).
+   *
+   * @returns The result, or SKIP when it was invalid (recorded as a failure).
+   */
+  ok(record: ImplRecord, args: unknown, result: unknown, start: number): unknown {
+    if (record.checksResult) {
+      const problem = this.invalidResult(record, result);
+      if (problem !== undefined) return this.failed(record, args, problem, start, "error", undefined);
+    }
+    const state = record.state;
+    if (start === start) this.count(state, performance.now() - start);
+    if (state.consecutiveFailures !== 0) state.consecutiveFailures = 0;
+    return result;
+  }
+
+  /** A timed call: counts it and its duration. */
+  private count(state: PluginState, duration: number): void {
+    const stats = state.stats;
+    state.timedCalls++;
+    stats.totalMs += duration;
+    if (duration > stats.maxMs) stats.maxMs = duration;
+  }
+
+  /** The error for a result that does not match the hook's result schema, if any. */
+  private invalidResult(record: ImplRecord, result: unknown): BernsteinError | undefined {
+    const schema = record.caller.spec.result;
+    if (schema === undefined || !this.settings.validate || result === undefined || result === null) {
+      return undefined;
+    }
+    const parsed = v.safeParse(schema, result);
+    if (parsed.success) return undefined;
+    const problem = issueToProblem(parsed.issues[0]);
+    return new BernsteinError(
+      `Plugin "${record.state.name}" returned an invalid result from hook "${record.caller.name}": ${
+        problem.path ? `${problem.path}: ` : ""
+      }${problem.message}`,
+    );
+  }
+
+  /**
+   * Records a failed invocation: counts, logs, feeds the circuit breaker, tells the
+   * monitors. `start` is NaN when the invocation was not timed (a timeout then
+   * counts as lasting its deadline). Throws the error in strict mode.
+   */
+  failed(
     record: ImplRecord,
     args: unknown,
     error: unknown,
@@ -415,12 +465,11 @@ export class HookRunner {
     kind: "error" | "timeout",
     frame: Frame | undefined,
   ): typeof SKIP {
-    const duration = performance.now() - start - (frame?.innerMs ?? 0);
     const state = record.state;
+    const measured = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
+    const duration = measured === measured ? measured : kind === "timeout" ? record.timeoutMs : 0;
+    if (measured === measured || kind === "timeout") this.count(state, duration);
     const stats = state.stats;
-    stats.calls++;
-    stats.totalMs += duration;
-    if (duration > stats.maxMs) stats.maxMs = duration;
     const { maxFailures, logger, breakerThreshold, strict } = this.settings;
     if (frame !== undefined && error === frame.innerError) {
       // Strict mode: a wrapper let an inner error through; that is not its own failure.
@@ -440,6 +489,7 @@ export class HookRunner {
     state.consecutiveFailures++;
     if (breakerThreshold > 0 && state.consecutiveFailures >= breakerThreshold && !state.suspended) {
       state.suspended = true;
+      state.off = true;
       logger.error(
         `Plugin "${state.name}" suspended after ${state.consecutiveFailures} consecutive failures; ` +
           `fix it and call resume("${state.name}") to enable it again`,
@@ -453,7 +503,8 @@ export class HookRunner {
     return SKIP;
   }
 
-  private late(record: ImplRecord, what: string): void {
+  /** Logs a result or failure that arrived after the deadline. */
+  late(record: ImplRecord, what: string): void {
     this.settings.logger.debug(
       `Plugin "${record.state.name}" ${what} from hook "${record.caller.name}" after its deadline; ignored`,
     );
@@ -580,34 +631,6 @@ class Frame {
   /** Ends the frame after a strict-mode failure: a late next() must not run the inner levels. */
   close(): void {
     this.closed = true;
-  }
-}
-
-/** A context made for one invocation; its signal is created on first use. */
-class InvocationContext implements HookContext {
-  readonly plugin: string;
-  readonly hook: string;
-  readonly logger: Logger;
-  private controller: AbortController | undefined;
-  private reason: unknown = NO_ERROR;
-
-  constructor(record: ImplRecord) {
-    this.plugin = record.state.name;
-    this.hook = record.caller.name;
-    this.logger = record.state.logger;
-  }
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.reason !== NO_ERROR) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    this.reason = reason;
-    this.controller?.abort(reason);
   }
 }
 
