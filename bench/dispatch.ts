@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- async functions here are the benchmarked implementations
 // Hook dispatch: ours (isolation, timeouts and statistics on, as shipped) against the
 // floors (a plain for loop, an await loop) and the peers (tapable, hookable), for
 // 1, 10 and 100 trivial implementations, sync and async, validation off and on.

@@ -309,12 +309,7 @@ export class HookRunner {
     } catch (error) {
       return this.failed(record, args, error, start, "error", frame);
     }
-    if (
-      result !== null && (typeof result === "object" || typeof result === "function") &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      return this.settle(record, args, result as PromiseLike<unknown>, start, ctx, frame);
-    }
+    if (isThenable(result)) return this.settle(record, args, result, start, ctx, frame);
     return this.succeeded(record, args, result, start, frame);
   }
 
