@@ -6,6 +6,8 @@ const onDeno = "Deno" in globalThis;
 
 export default defineConfig({
   test: {
+    // Only the suite: plugins/ may hold node:test files that `bernstein new plugin` wrote.
+    include: ["test/**/*.test.ts"],
     exclude: [...configDefaults.exclude, "test/generated/**", ...(onDeno ? ["test/cross-runtime/**"] : [])],
     testTimeout: 60_000,
   },

@@ -26,11 +26,11 @@ export default definePlugin({
       /** Where to post; default the BERNSTEIN_WEBHOOK_URL variable. */
       url: v.optional(v.pipe(v.string(), v.url("must be an http(s) URL"))),
       /** Timeout of one request, in milliseconds. */
-      timeoutMs: v.optional(v.pipe(v.number(), v.minValue(1)), 5_000),
+      timeoutMs: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600_000)), 5_000),
       /** Attempts after the first. */
       retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10)), 3),
       /** Wait before the first retry; doubled each time. */
-      backoffMs: v.optional(v.pipe(v.number(), v.minValue(0)), 250),
+      backoffMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000)), 250),
       /** Which events to post; default all four. */
       events: v.optional(v.array(v.picklist(EVENTS))),
     }),
@@ -40,7 +40,9 @@ export default definePlugin({
     const url = options.url ?? process.env[WEBHOOK_URL_VARIABLE];
     if (!url) throw new Error(`set options.url or the ${WEBHOOK_URL_VARIABLE} variable to the webhook's URL`);
     if (!/^https?:\/\//.test(url)) {
-      throw new Error(`${WEBHOOK_URL_VARIABLE} must be an http(s) URL, not "${url}"`);
+      throw new Error(
+        `${options.url ? "options.url" : WEBHOOK_URL_VARIABLE} must be an http(s) URL, not "${url}"`,
+      );
     }
     const wanted = new Set(options.events ?? EVENTS);
     // The hook's deadline covers every attempt and the waits between them.

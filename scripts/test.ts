@@ -89,6 +89,9 @@ for (const step of steps) {
   }
   if (run.status !== 0) broken.push(step.name);
 }
+// A failed check (type-check, lint, format) counts as a failure in the totals too,
+// so that the closing line alone tells whether everything passed.
+const failedChecks = broken.filter((name) => !steps.find((s) => s.name === name)?.report).length;
 if (broken.length > 0) console.error(`\nFailed steps: ${broken.join(", ")}`);
-console.log(`tests: ${passed} passed, ${failed} failed`);
+console.log(`tests: ${passed} passed, ${failed + failedChecks} failed`);
 process.exit(broken.length > 0 || failed > 0 ? 1 : 0);

@@ -315,7 +315,7 @@ export async function loadConfig(file?: string, cwd: string = process.cwd()): Pr
   if (extname(path) === ".json") {
     const text = await readFile(path, "utf8");
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(text.replace(/^\uFEFF/, ""));
     } catch (error) {
       throw new ConfigError(
         path,

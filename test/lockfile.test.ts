@@ -69,3 +69,22 @@ describe("the lockfile", () => {
     );
   });
 });
+
+describe("the lockfile under concurrent writers", () => {
+  it("keeps every process's entries when two locks read before either saved", async () => {
+    const path = join(dir, "deno.lock");
+    const a = await Lockfile.read(path);
+    const b = await Lockfile.read(path);
+    a.setRemote("https://a.example/a.ts", "a".repeat(64));
+    b.setRemote("https://b.example/b.ts", "b".repeat(64));
+    b.setSpecifier("jsr:@x/y@1", "1.0.0");
+    await a.save();
+    await b.save();
+    const data = JSON.parse(await readFile(path, "utf8"));
+    expect(data.remote).toEqual({
+      "https://a.example/a.ts": "a".repeat(64),
+      "https://b.example/b.ts": "b".repeat(64),
+    });
+    expect(data.specifiers).toEqual({ "jsr:@x/y@1": "1.0.0" });
+  });
+});

@@ -40,7 +40,7 @@ export function cliLogger(out: Output): Logger {
 /** Loads the config and its plugins into a manager. */
 export async function openManager(
   out: Output,
-  options: { config?: string; strict?: boolean; frozen?: boolean },
+  options: { config?: string; strict?: boolean; frozen?: boolean; logErrors?: boolean },
 ): Promise<{ config: LoadedConfig; manager: PluginManager; report: LoadReport }> {
   const config = await loadConfig(options.config);
   out.progress(`loading ${config.entries.length} plugin(s) from ${config.file}`);
@@ -50,6 +50,7 @@ export async function openManager(
       strict: options.strict,
       frozen: options.frozen,
       print: (line) => out.line(line),
+      logErrors: options.logErrors,
     });
     return { config, manager, report };
   } finally {

@@ -19,7 +19,7 @@ export type EventLine =
  */
 export function parseEvents(text: string): EventLine[] {
   const out: EventLine[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
+  text.replace(/^\uFEFF/, "").split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
     if (raw.trim() === "") return;
     let value: unknown;

@@ -63,6 +63,8 @@ export interface LoadOptions {
   frozen?: boolean;
   /** Where plugins print human output; default standard output. */
   print?: (line: string) => void;
+  /** Log each load error through the logger (createManager); default true. */
+  logErrors?: boolean;
 }
 
 /**
@@ -147,7 +149,7 @@ export async function createManager(
     await manager.shutdown().catch(() => undefined);
     throw new LoadFailedError(final.errors);
   }
-  for (const error of final.errors) logger.error(error.message);
+  if (options.logErrors !== false) { for (const error of final.errors) logger.error(error.message); }
   await manager.idle();
   return { manager, report: final };
 }
@@ -191,7 +193,11 @@ async function loadEntry(
         version = pkg.version;
         if (entry.integrity) await verifyFile(fileURLToPath(url), entry.integrity);
       } catch (error) {
-        return fail((error as Error).message, error);
+        // "plugins/x.ts" reads as a package name; say so when such a file exists.
+        const asPath = resolve(config.dir, specifier);
+        const isFile = await stat(asPath).then((s) => s.isFile(), () => false);
+        const hint = isFile ? `; to load the file "${asPath}", write "./${specifier}"` : "";
+        return fail(`${(error as Error).message}${hint}`, error);
       }
       break;
     }

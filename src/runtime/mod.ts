@@ -65,8 +65,10 @@ export async function ensureTypeScript(force = false): Promise<void> {
   if (runtime().name !== "node") return;
   typeScriptOnNode ??= (async () => {
     if (!force && loadsTypeScript()) return;
-    const tsx = await import("tsx/esm/api");
-    tsx.register();
+    // Both loaders: .ts files in a package that is not "type": "module" go through CommonJS.
+    const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
+    cjs.register();
+    esm.register();
   })();
   await typeScriptOnNode;
 }

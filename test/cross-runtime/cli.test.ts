@@ -263,6 +263,49 @@ describe("bernstein on Node and Deno", () => {
     }
   });
 
+  it("loads a TypeScript config and plugin in a project that is not an ES module package", async () => {
+    await project.write("package.json", JSON.stringify({ name: "commonjs-project", version: "1.0.0" }));
+    await project.write(
+      "bernstein.config.ts",
+      `export default { plugins: ["./local.ts", ${plugin("console-reporter")}] };\n`,
+    );
+    await project.write(
+      "local.ts",
+      `export default { name: "local", hooks: { onAgentDied: () => "local ok" } };\n`,
+    );
+    const { node, deno } = await both(["plugins", "check"], { cwd: project.dir });
+    expect([node.code, deno.code, node.stderr, deno.stderr]).toEqual([0, 0, "", ""]);
+    expect(node.stdout).toContain("ok    local (./local.ts)");
+    expect(deno.stdout).toBe(node.stdout);
+  });
+
+  it("treats an unreadable events file as a usage error, before any plugin is set up", async () => {
+    await project.write("bernstein.config.json", JSON.stringify({ plugins: [] }));
+    const { node, deno } = await both(["run", "--events", "nope.jsonl"], { cwd: project.dir });
+    for (const result of [node, deno]) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^error: cannot read events file "nope\.jsonl": .*(ENOENT|No such file|not found)/i,
+      );
+    }
+  });
+
+  it("names a plugin after a reserved word without breaking the generated code", async () => {
+    const dir = join(REPO, "test", "generated", `class-${Date.now()}`);
+    try {
+      expect((await runCli("node", ["new", "plugin", "class", "--dir", dir])).code).toBe(0);
+      const { spawnSync } = await import("node:child_process");
+      const run = spawnSync("node", ["--import", "tsx", "--test", join(dir, "class.test.ts")], {
+        cwd: REPO,
+        encoding: "utf8",
+      });
+      expect(run.stdout).toMatch(/# pass 1\n# fail 0/);
+      expect((await runCli("node", ["new", "plugin", "x--y", "--dir", dir])).code).toBe(2);
+    } finally {
+      await (await import("node:fs/promises")).rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("says what is wrong with a config, with exit code 1", async () => {
     await project.write("bernstein.config.json", JSON.stringify({ plugins: [42], hooks: { timeoutMs: 0 } }));
     const { node, deno } = await both(["plugins", "check"], { cwd: project.dir });

@@ -22,7 +22,7 @@ const LIBRARY = fileURLToPath(new URL("../../../mod.ts", import.meta.url));
 /** Writes `<dir>/<name>.ts` and `<dir>/<name>.test.ts`; refuses to overwrite. */
 export async function newPlugin(out: Output, name: string | undefined, options: NewOptions): Promise<number> {
   if (name === undefined) throw new UsageError("name the plugin: bernstein new plugin <name>", "new");
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
     throw new UsageError(
       `"${name}" is not a valid plugin name; use lower case letters, digits and dashes`,
       "new",
@@ -39,9 +39,16 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
   }
   let library = relative(dir, LIBRARY).replaceAll("\\", "/");
   if (!library.startsWith(".")) library = `./${library}`;
-  await mkdir(dir, { recursive: true });
-  await writeFile(pluginFile, pluginTemplate(name, library));
-  await writeFile(testFile, testTemplate(name, library));
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(pluginFile, pluginTemplate(name, library));
+    await writeFile(testFile, testTemplate(name, library));
+  } catch (error) {
+    out.error(
+      `cannot write the plugin into "${relative(process.cwd(), dir) || "."}": ${(error as Error).message}`,
+    );
+    return 1;
+  }
   const shown = (file: string) => relative(process.cwd(), file);
   if (out.json) {
     out.data({ plugin: pluginFile, test: testFile });
@@ -58,10 +65,6 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
     out.line(`  test it: deno test ${shown(testFile)}   or   node --import tsx --test ${shown(testFile)}`);
   }
   return 0;
-}
-
-function camel(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 function pluginTemplate(name: string, library: string): string {
@@ -86,7 +89,7 @@ export default definePlugin({
           created++;
         },
         onTaskFailed({ task, error }) {
-          ctx.logger.warn(\`\${options.prefix}: \${task.id} failed after \${created} task(s) were created: \${error}\`);
+          ctx.logger.warn(\`\${options.prefix}: \${task.id} failed (\${created} created so far): \${error}\`);
           return \`\${task.id}: \${error}\`;
         },
       },
@@ -100,13 +103,12 @@ export default definePlugin({
 }
 
 function testTemplate(name: string, library: string): string {
-  const id = camel(name);
   return `// Tests for ${name}, with the manager in strict mode so that any error fails the test.
-// Run: deno test ${name}.test.ts   or   node --import tsx --test ${name}.test.ts
+// Run it with deno test or with node --import tsx --test, giving this file's path.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PluginManager, silentLogger, type Task } from "${library}";
-import ${id} from "./${name}.ts";
+import plugin from "./${name}.ts";
 
 const task: Task = {
   id: "T-1",
@@ -122,7 +124,7 @@ const task: Task = {
 
 test("${name} reports a failed task", async () => {
   const manager = new PluginManager({ onError: "throw", logger: silentLogger });
-  await manager.use(${id}, { prefix: "test" });
+  await manager.use(plugin, { prefix: "test" });
   await manager.hook.onTaskCreated({ task });
   const results = await manager.hook.onTaskFailed({ task, error: "lint failed" });
   assert.deepEqual(results, ["T-1: lint failed"]);

@@ -14,7 +14,7 @@ export interface PluginsOptions {
 
 /** Lists each plugin: name, version, specifier, resolved location, hooks. */
 export async function list(out: Output, options: PluginsOptions): Promise<number> {
-  const { manager, report } = await openManager(out, options);
+  const { manager, report } = await openManager(out, { ...options, logErrors: false });
   const hooks = new Map(manager.list().map((p) => [p.name, p.hooks]));
   const rows = report.loaded.map((l) => ({
     name: l.plugin.name,
@@ -38,7 +38,7 @@ export async function list(out: Output, options: PluginsOptions): Promise<number
 
 /** Loads and validates every plugin and reports every problem at once. */
 export async function check(out: Output, options: PluginsOptions): Promise<number> {
-  const { manager, report } = await openManager(out, options);
+  const { manager, report } = await openManager(out, { ...options, logErrors: false });
   await manager.shutdown();
   if (out.json) {
     out.data({

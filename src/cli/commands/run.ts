@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { HookArgumentsError, UnknownHookError } from "../../errors.ts";
 import { demoScenario } from "../../demo/scenario.ts";
-import { openManager } from "../context.ts";
+import { openManager, UsageError } from "../context.ts";
 import { type EventLine, parseEvents } from "../events.ts";
 import type { Output } from "../output.ts";
 
@@ -22,6 +22,15 @@ export interface RunOptions {
 
 /** Runs the command; returns the exit code. */
 export async function run(out: Output, options: RunOptions): Promise<number> {
+  // Read the events before any plugin is set up, so a bad path costs nothing.
+  let text: string | undefined;
+  if (options.events !== undefined) {
+    try {
+      text = options.events === "-" ? await readStdin() : await readFile(options.events, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read events file "${options.events}": ${(error as Error).message}`, "run");
+    }
+  }
   const { manager, report } = await openManager(out, options);
   const durations = new Map<string, number[]>();
   const stop = manager.monitor({
@@ -31,9 +40,9 @@ export async function run(out: Output, options: RunOptions): Promise<number> {
       list.push(event.durationMs);
     },
   });
-  const events: EventLine[] = options.events === undefined
+  const events: EventLine[] = text === undefined
     ? demoScenario().map((event, index) => ({ line: index + 1, ...event }))
-    : parseEvents(options.events === "-" ? await readStdin() : await readFile(options.events, "utf8"));
+    : parseEvents(text);
   const source = options.events === undefined ? "demo" : options.events === "-" ? "stdin" : options.events;
   const rejected: { line: number; problem: string }[] = [];
   let delivered = 0;

@@ -30,13 +30,14 @@ export class DiskCache {
    */
   constructor(readonly dir: string) {}
 
-  /** The cached response for `url`, if any. */
+  /** The cached response for `url`, if any and intact (a damaged entry counts as missing). */
   async get(url: string): Promise<RemoteSource | undefined> {
     const key = sha256Hex(url);
     try {
       const meta = JSON.parse(await readFile(join(this.dir, `${key}.json`), "utf8"));
-      const body = await readFile(join(this.dir, `${key}.body`));
-      return { url: meta.url, body: new Uint8Array(body), contentType: meta.contentType };
+      const body = new Uint8Array(await readFile(join(this.dir, `${key}.body`)));
+      if (meta.sha256 !== sha256Hex(body)) return undefined;
+      return { url: meta.url, body, contentType: meta.contentType };
     } catch {
       return undefined;
     }
@@ -49,7 +50,7 @@ export class DiskCache {
     await atomicWrite(join(this.dir, `${key}.body`), source.body);
     await atomicWrite(
       join(this.dir, `${key}.json`),
-      JSON.stringify({ url: source.url, contentType: source.contentType }),
+      JSON.stringify({ url: source.url, contentType: source.contentType, sha256: sha256Hex(source.body) }),
     );
   }
 }
@@ -58,16 +59,20 @@ export class DiskCache {
  * Fetches `url`, following redirects only to the same origin (at most five).
  *
  * @param url The URL.
+ * @param timeoutMs Deadline for each request; default 30 s.
  * @returns The body and content type.
  * @throws {Error} For a refused connection, an HTTP error status, or a redirect to another origin.
  */
-export async function fetchSource(url: string): Promise<RemoteSource> {
+export async function fetchSource(url: string, timeoutMs = 30_000): Promise<RemoteSource> {
   let current = url;
   for (let hops = 0; hops <= 5; hops++) {
     let response: Response;
     try {
-      response = await fetch(current, { redirect: "manual" });
+      response = await fetch(current, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
+      if ((error as Error).name === "TimeoutError") {
+        throw new Error(`${current} gave no answer within ${timeoutMs / 1000} s; is the server up?`);
+      }
       const code = (error as { cause?: { code?: string } }).cause?.code;
       throw new Error(
         `cannot reach ${new URL(current).origin}${

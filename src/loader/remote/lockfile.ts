@@ -21,6 +21,8 @@ interface LockData {
   [section: string]: unknown;
 }
 
+type Section = "specifiers" | "jsr" | "remote" | "redirects";
+
 /** The order Deno writes a lock's sections in. */
 const SECTION_ORDER = ["version", "specifiers", "jsr", "npm", "redirects", "remote", "workspace"];
 
@@ -28,8 +30,10 @@ const SECTION_ORDER = ["version", "specifiers", "jsr", "npm", "redirects", "remo
 export class Lockfile {
   private changed = false;
   private saving: Promise<void> = Promise.resolve();
+  /** What this process set, replayed onto the file's current content when saving. */
+  private readonly changes: [Section, string, unknown][] = [];
 
-  private constructor(readonly path: string, private readonly data: LockData) {}
+  private constructor(readonly path: string, private data: LockData) {}
 
   /**
    * Reads a lock; a missing file is an empty lock.
@@ -116,6 +120,17 @@ export class Lockfile {
   private async write(): Promise<void> {
     if (!this.changed) return;
     this.changed = false;
+    // Another process may have written the lock since it was read: start from the
+    // file as it is now and apply this process's entries on top, so none is lost.
+    try {
+      const current = await Lockfile.read(this.path);
+      for (const [section, key, value] of this.changes) {
+        ((current.data[section] ??= {}) as Record<string, unknown>)[key] = value;
+      }
+      this.data = current.data;
+    } catch {
+      // Unreadable now: write what this process has.
+    }
     const ordered: Record<string, unknown> = {};
     const sections = [...SECTION_ORDER, ...Object.keys(this.data).filter((k) => !SECTION_ORDER.includes(k))];
     for (const section of sections) {
@@ -129,10 +144,11 @@ export class Lockfile {
     await rename(temporary, this.path);
   }
 
-  private set(section: "specifiers" | "jsr" | "remote" | "redirects", key: string, value: unknown): void {
+  private set(section: Section, key: string, value: unknown): void {
     const table = (this.data[section] ??= {}) as Record<string, unknown>;
     if (JSON.stringify(table[key]) === JSON.stringify(value)) return;
     table[key] = value;
+    this.changes.push([section, key, value]);
     this.changed = true;
   }
 }

@@ -1,0 +1,71 @@
+// The Node remote loader's resolver, driven directly (no loader hooks): cache
+// damage, timeouts, frozen mode and redirects, against servers on 127.0.0.1.
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fetchSource } from "../src/loader/remote/fetcher.ts";
+import { RemoteResolver, type RemoteSettings } from "../src/loader/remote/resolver.ts";
+import { startModuleHost, startReceiver, type TestServer } from "./_servers.ts";
+
+let dir: string;
+let server: TestServer | undefined;
+beforeEach(async () => void (dir = await mkdtemp(join(tmpdir(), "bernstein-remote-"))));
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const settings = (extra: Partial<RemoteSettings> = {}): RemoteSettings => ({
+  cacheDir: join(dir, "cache"),
+  lockPath: join(dir, "deno.lock"),
+  frozen: false,
+  jsrUrl: "http://127.0.0.1:9",
+  allowHttpHosts: [],
+  integrity: {},
+  ...extra,
+});
+
+describe("the remote resolver", () => {
+  it("fetches a damaged cache entry again instead of failing or running it", async () => {
+    const body = "export const n = 1;\n";
+    server = await startModuleHost({ "/m.ts": { body } });
+    const url = `${server.url}/m.ts`;
+    await new RemoteResolver(settings()).fetchVerified(url);
+    for (const file of await readdir(join(dir, "cache"))) {
+      if (file.endsWith(".body")) await writeFile(join(dir, "cache", file), "export const n = 666;\n");
+    }
+    const again = await new RemoteResolver(settings()).fetchVerified(url);
+    expect(new TextDecoder().decode(again.body)).toBe(body);
+    expect(server.requests).toEqual(["/m.ts", "/m.ts"]);
+  });
+
+  it("gives up on a server that never answers", async () => {
+    server = await startReceiver(() => "hang");
+    await expect(fetchSource(`${server.url}/slow.ts`, 50)).rejects.toThrow(
+      `${server.url}/slow.ts gave no answer within 0.05 s; is the server up?`,
+    );
+  });
+
+  it("refuses in frozen mode what the lock lacks, and loads what it has", async () => {
+    server = await startModuleHost({ "/a.ts": { body: "export {};" }, "/b.ts": { body: "export {};" } });
+    await new RemoteResolver(settings()).fetchVerified(`${server.url}/a.ts`);
+    const frozen = new RemoteResolver(settings({ frozen: true }));
+    await expect(frozen.fetchVerified(`${server.url}/a.ts`)).resolves.toBeDefined();
+    await expect(frozen.fetchVerified(`${server.url}/b.ts`)).rejects.toThrow(
+      `${server.url}/b.ts is not in the lockfile ${join(dir, "deno.lock")}, which is frozen`,
+    );
+  });
+
+  it("refuses plain http to hosts that are neither loopback nor allowed", () => {
+    const resolver = new RemoteResolver(settings({ allowHttpHosts: ["intranet.local"] }));
+    expect(resolver.checkUrl("http://intranet.local/p.ts")).toBe("http://intranet.local/p.ts");
+    expect(() => resolver.checkUrl("http://plugins.example.com/p.ts")).toThrow(
+      'plain http: is refused for host "plugins.example.com"',
+    );
+    expect(() => resolver.checkUrl("ftp://x/p.ts")).toThrow(
+      "only https: and loopback http: URLs are loaded remotely",
+    );
+  });
+});
