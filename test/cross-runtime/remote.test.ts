@@ -34,11 +34,17 @@ const packages: JsrPackages = {
     },
     "2.0.0": { files: { "/mod.ts": PLUGIN("greet-two", "./who.ts"), "/who.ts": `export const who = "v2";` } },
   },
+  "@acme/util": { "1.1.0": { files: { "/mod.ts": `export const who: string = "util";` } } },
+  "@acme/chain": { "0.3.0": { files: { "/mod.ts": PLUGIN("chain", "jsr:@acme/util@^1") } } },
 };
 const files: Record<string, HostedFile> = {
   "/plugins/url.ts": { body: PLUGIN("url-plugin", "./dep.ts") },
   "/plugins/dep.ts": { body: `export const who: string = "url";` },
   "/image.ts": { body: "not a module", type: "image/png" },
+  "/latest/plugin.ts": { body: "", redirect: "/v2/plugin.ts" },
+  "/v2/plugin.ts": { body: PLUGIN("moved", "./who.ts") },
+  "/v2/who.ts": { body: `export const who: string = "v2";` },
+  "/latest/who.ts": { body: `export const who: string = "stale";` },
   "/plugins/uses-npm.ts": {
     body:
       `import fixture from "npm:bernstein-plugin-fixture@^1";\nexport default { name: "uses-npm", hooks: { onAgentSpawned: () => "via npm: " + fixture.name } };\n`,
@@ -145,6 +151,27 @@ describe("remote plugins on Node and Deno", () => {
       failed: 0,
       fatal: undefined,
     });
+  });
+
+  it("agree on packages that import packages and on same-host redirects, and verify each other's locks frozen", async () => {
+    // Deno first, with one plugin: the lock gets Deno's own "workspace" section, which Node keeps.
+    await config(["jsr:@acme/greet@1.2.0"]);
+    await runReport("deno", { dir: project.dir, env: env() });
+    await config(["jsr:@acme/greet@1.2.0", "jsr:@acme/chain@^0.3", `${host.url}/latest/plugin.ts`]);
+    const node = await runReport("node", { dir: project.dir, env: env() });
+    expect(node.results).toEqual(["greet:jsr:a1", "chain:util:a1", "moved:v2:a1"]);
+    const written = JSON.parse(await readFile(join(project.dir, "deno.lock"), "utf8"));
+    expect(written.jsr["@acme/chain@0.3.0"].dependencies).toEqual(["jsr:@acme/util"]);
+    expect(written.redirects).toEqual({ [`${host.url}/latest/plugin.ts`]: `${host.url}/v2/plugin.ts` });
+    // Deno, frozen, with a fresh cache: Node's lock must be complete and right.
+    const deno = await runReport("deno", { dir: project.dir, env: env(), frozen: true });
+    expect({ errors: deno.errors, results: deno.results, crash: deno.crash?.stderr }).toEqual({
+      errors: [],
+      results: ["greet:jsr:a1", "chain:util:a1", "moved:v2:a1"],
+      crash: undefined,
+    });
+    const after = JSON.parse(await readFile(join(project.dir, "deno.lock"), "utf8"));
+    expect(after).toEqual(written);
   });
 
   it("make no network request at all on a second run with the cache and lock in place", async () => {

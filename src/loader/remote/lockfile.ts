@@ -87,6 +87,16 @@ export class Lockfile {
     this.set("jsr", nameAtVersion, { ...current, integrity });
   }
 
+  /** Records that a JSR package version imports another package (`jsr:@scope/name`), as Deno does. */
+  addJsrDependency(nameAtVersion: string, dependency: string): void {
+    const current = this.data.jsr?.[nameAtVersion];
+    if (current === undefined || current.dependencies?.includes(dependency)) return;
+    this.set("jsr", nameAtVersion, {
+      ...current,
+      dependencies: [...(current.dependencies ?? []), dependency].sort(),
+    });
+  }
+
   /** The sha256 (hex) of a remote module. */
   remote(url: string): string | undefined {
     return this.data.remote?.[url];

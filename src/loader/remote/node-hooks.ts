@@ -39,12 +39,16 @@ type Loaded = { format: string; source?: string | ArrayBuffer | Uint8Array | nul
 /** Resolves `jsr:`, remote URLs and imports written inside remote modules. */
 export async function resolve(specifier: string, context: Context, next: Next<Resolved>): Promise<Resolved> {
   if (resolver === undefined) return next(specifier, context);
-  if (specifier.startsWith("jsr:")) return { url: await resolver.resolveJsr(specifier), shortCircuit: true };
-  if (/^https?:\/\//.test(specifier)) return { url: resolver.checkUrl(specifier), shortCircuit: true };
+  if (specifier.startsWith("jsr:")) {
+    return { url: await resolver.resolveJsr(specifier, context.parentURL), shortCircuit: true };
+  }
+  if (/^https?:\/\//.test(specifier)) {
+    return { url: await resolver.resolveUrl(specifier), shortCircuit: true };
+  }
   const parent = context.parentURL;
   if (parent !== undefined && /^https?:/.test(parent)) {
     const relative = resolver.resolveRelative(specifier, parent);
-    if (relative !== undefined) return { url: relative, shortCircuit: true };
+    if (relative !== undefined) return { url: await resolver.resolveUrl(relative), shortCircuit: true };
     // npm: imports of a remote module come from the project's node_modules, checked
     // against their range; bare and node: ones resolve from the project as well.
     const npm = /^npm:\/?((?:@[^/@]+\/)?[^/@]+)(?:@([^/]+))?(?:\/(.+))?$/.exec(specifier);

@@ -66,7 +66,7 @@ export class RemoteResolver {
    * @param specifier The `jsr:` specifier.
    * @returns The URL of the file the package exports.
    */
-  async resolveJsr(specifier: string): Promise<string> {
+  async resolveJsr(specifier: string, parentUrl?: string): Promise<string> {
     const match = /^jsr:\/?(@[^/@]+\/[^/@]+)(?:@([^/]+))?(?:\/(.+))?$/.exec(specifier);
     if (!match) {
       throw new Error(
@@ -94,6 +94,9 @@ export class RemoteResolver {
     }
     const base = `${this.jsrUrl}/${name}/${version}/`;
     this.manifests.set(base, meta.manifest ?? {});
+    // A package importing another: the lock lists the dependency under the importer, as Deno's does.
+    const importer = parentUrl === undefined ? undefined : this.packageOf(parentUrl);
+    if (importer !== undefined) lock?.addJsrDependency(importer, `jsr:${name}`);
     const url = new URL(target.replace(/^\.?\//, ""), base).href;
     const sri = this.settings.integrity[specifier];
     if (sri !== undefined) this.integrity.set(url, sri);
@@ -111,6 +114,33 @@ export class RemoteResolver {
   resolveRelative(specifier: string, parentUrl: string): string | undefined {
     if (!/^(\.{0,2}\/)/.test(specifier)) return undefined;
     return this.checkUrl(new URL(specifier, parentUrl).href);
+  }
+
+  /**
+   * Where a remote URL really is, after same-origin redirects, so that relative
+   * imports resolve against the final location (as on Deno). Answered from the lock
+   * (`redirects`) or the cache when possible; otherwise fetches and caches the module.
+   *
+   * @param url An absolute http(s) URL.
+   * @returns The final URL.
+   */
+  async resolveUrl(url: string): Promise<string> {
+    this.checkUrl(url);
+    if ([...this.manifests.keys()].some((base) => url.startsWith(base))) return url;
+    const lock = await this.lock;
+    const redirected = lock?.redirect(url);
+    if (redirected !== undefined) return redirected;
+    const cached = await this.cache.get(url);
+    if (cached !== undefined) return cached.url;
+    if (lock?.remote(url) === undefined) this.refuseIfFrozen(url);
+    const source = await fetchSource(url);
+    if (source.url !== url) {
+      lock?.setRedirect(url, source.url);
+      await this.cache.put(source.url, source);
+    }
+    await this.cache.put(url, source);
+    await lock?.save();
+    return source.url;
   }
 
   /**
@@ -239,6 +269,14 @@ export class RemoteResolver {
     } catch {
       throw new Error(`${url} is not JSON`);
     }
+  }
+
+  /** The `@scope/name@version` whose files `url` belongs to, if it is a JSR file. */
+  private packageOf(url: string): string | undefined {
+    const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
+    if (base === undefined) return undefined;
+    const [scope, name, version] = base.slice(this.jsrUrl.length + 1).split("/");
+    return `${scope}/${name}@${version}`;
   }
 
   private refuseIfFrozen(what: string): void {
