@@ -285,6 +285,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     this.#plugins.set(name, state);
     const seq = this.#seq++;
     const replays: ImplRecord[] = [];
+    const touched = new Set<HookCaller>();
     for (const [hook, impl] of accepted) {
       const caller = this.#callers.get(hook);
       if (caller === undefined) {
@@ -294,8 +295,12 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       const record = this.#makeRecord(caller, state, impl, seq);
       // A historic hook's new implementation joins the call lists once it has caught up.
       if (caller.history && caller.history.length > 0) replays.push(record);
-      else this.#insert(record);
+      else {
+        this.#insert(record, false);
+        touched.add(caller);
+      }
     }
+    for (const caller of touched) caller.rebuild(this.#timeoutMs);
     for (const record of replays) {
       try {
         this.#track(this.#runner.replay(record, () => this.#insert(record)));
@@ -625,10 +630,10 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     };
   }
 
-  #insert(record: ImplRecord): void {
+  #insert(record: ImplRecord, rebuild = true): void {
     record.state.records.push(record);
     record.caller.records.push(record);
-    record.caller.rebuild(this.#timeoutMs);
+    if (rebuild) record.caller.rebuild(this.#timeoutMs);
   }
 
   #track(work: Promise<void> | undefined): void {

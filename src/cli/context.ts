@@ -10,17 +10,7 @@ import { createManager, type LoadReport } from "../loader/load.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import type { PluginManager } from "../manager.ts";
 import type { Output } from "./output.ts";
-
-/** Wrong arguments: exit code 2. */
-export class UsageError extends Error {
-  /**
-   * @param message What is wrong.
-   * @param command The command whose help to point at.
-   */
-  constructor(message: string, readonly command?: string) {
-    super(message);
-  }
-}
+export { UsageError } from "./usage.ts";
 
 /** The logger the CLI gives the manager: standard error, as human output. */
 export function cliLogger(out: Output): Logger {

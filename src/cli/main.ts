@@ -8,13 +8,10 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { BernsteinError } from "../errors.ts";
-import { cache } from "./commands/cache.ts";
-import { hooks } from "./commands/hooks.ts";
-import { newPlugin } from "./commands/new.ts";
-import { check, list } from "./commands/plugins.ts";
-import { run } from "./commands/run.ts";
-import { UsageError } from "./context.ts";
+import { UsageError } from "./usage.ts";
 import { Output } from "./output.ts";
+
+// Commands are imported when used, so that --help and --version load almost nothing.
 
 const VERSION: string =
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
@@ -109,13 +106,16 @@ export async function main(argv: string[]): Promise<number> {
           strict: { type: "boolean" },
         }, "run");
         if (values.help) return help(out, "run");
+        const { run } = await import("./commands/run.ts");
         return await run(out, values);
       }
       case "plugins": {
         const { values, positionals } = parse(rest, { ...COMMON, ...CONFIG }, "plugins", true);
         if (values.help) return help(out, "plugins");
-        if (positionals[0] === "list" && positionals.length === 1) return await list(out, values);
-        if (positionals[0] === "check" && positionals.length === 1) return await check(out, values);
+        if (positionals.length === 1 && (positionals[0] === "list" || positionals[0] === "check")) {
+          const commands = await import("./commands/plugins.ts");
+          return await commands[positionals[0]](out, values);
+        }
         throw new UsageError(
           positionals.length === 0 ? "say list or check" : `unknown subcommand "${positionals.join(" ")}"`,
           "plugins",
@@ -124,11 +124,13 @@ export async function main(argv: string[]): Promise<number> {
       case "hooks": {
         const { values } = parse(rest, { ...COMMON, "json-schema": { type: "boolean" } }, "hooks");
         if (values.help) return help(out, "hooks");
+        const { hooks } = await import("./commands/hooks.ts");
         return hooks(out, { jsonSchema: values["json-schema"] });
       }
       case "cache": {
         const { values } = parse(rest, { ...COMMON, config: CONFIG.config }, "cache");
         if (values.help) return help(out, "cache");
+        const { cache } = await import("./commands/cache.ts");
         return await cache(out, values);
       }
       case "new": {
@@ -137,6 +139,7 @@ export async function main(argv: string[]): Promise<number> {
         if (positionals[0] !== "plugin" || positionals.length > 2) {
           throw new UsageError(`write: bernstein new plugin <name>`, "new");
         }
+        const { newPlugin } = await import("./commands/new.ts");
         return await newPlugin(out, positionals[1], values);
       }
       default:

@@ -9,7 +9,7 @@ import { join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Output } from "../output.ts";
-import { UsageError } from "../context.ts";
+import { UsageError } from "../usage.ts";
 
 /** Options of `bernstein new plugin`. */
 export interface NewOptions {

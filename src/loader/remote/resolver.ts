@@ -171,7 +171,20 @@ export class RemoteResolver {
    * @returns JavaScript or JSON text.
    */
   async load(url: string): Promise<LoadedSource> {
-    return await prepare(url, await this.fetchVerified(url));
+    const source = await this.fetchVerified(url);
+    // Transpiled TypeScript is cached by the source's hash: a cached run needs no esbuild.
+    const key = `transpiled:${sha256Hex(source.body)}`;
+    const done = await this.cache.get(key);
+    if (done !== undefined) return { source: new TextDecoder().decode(done.body), format: "module" };
+    const prepared = await prepare(url, source);
+    if (prepared.compiled) {
+      await this.cache.put(key, {
+        url,
+        body: new TextEncoder().encode(prepared.source),
+        contentType: "text/javascript",
+      });
+    }
+    return { source: prepared.source, format: prepared.format };
   }
 
   /**
@@ -307,7 +320,7 @@ const JS_TYPES = new Set([
 const BY_EXTENSION = new Set(["", "text/plain", "application/octet-stream"]);
 
 /** Decides how to run a module from its content type (and, for generic types, its extension). */
-async function prepare(url: string, source: RemoteSource): Promise<LoadedSource> {
+async function prepare(url: string, source: RemoteSource): Promise<LoadedSource & { compiled?: boolean }> {
   const text = new TextDecoder().decode(source.body);
   const extension = /\.([a-z]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? "";
   let kind: "ts" | "tsx" | "js" | "jsx" | "json" | undefined;
@@ -336,7 +349,7 @@ async function prepare(url: string, source: RemoteSource): Promise<LoadedSource>
       sourcefile: url,
       sourcemap: "inline",
     });
-    return { source: result.code, format: "module" };
+    return { source: result.code, format: "module", compiled: true };
   } catch (error) {
     throw new Error(`cannot compile ${url}: ${(error as Error).message.split("\n").slice(0, 2).join(" ")}`);
   }

@@ -1,0 +1,16 @@
+/**
+ * The usage error: wrong arguments, exit code 2.
+ *
+ * @module
+ */
+
+/** Wrong arguments: exit code 2. */
+export class UsageError extends Error {
+  /**
+   * @param message What is wrong.
+   * @param command The command whose help to point at.
+   */
+  constructor(message: string, readonly command?: string) {
+    super(message);
+  }
+}
