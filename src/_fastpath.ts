@@ -44,6 +44,8 @@ export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean,
 
 type Settle = { resolve(value: unknown): void; reject(error: unknown): void };
 
+const UNSET: Settle = { resolve() {}, reject() {} };
+
 /** The rest of one call, from the first implementation that returned a thenable. */
 class AsyncRun {
   private token = 0;
@@ -62,7 +64,11 @@ class AsyncRun {
     private acc: unknown[] | undefined,
     settle: Settle | undefined,
   ) {
-    this.settle = settle ?? { resolve() {}, reject() {} };
+    this.settle = settle ?? UNSET;
+    // Assigned here, not as class fields: tsx's keep-names transform would otherwise
+    // rename two fresh functions for every asynchronous call.
+    this.onValue = (value) => this.settled(value);
+    this.onError = (error) => this.failed(error);
   }
 
   /** Starts waiting for the thenable the current implementation returned. */
@@ -113,7 +119,10 @@ class AsyncRun {
     }
   }
 
-  private readonly onValue = (value: unknown): void => {
+  private readonly onValue: (value: unknown) => void;
+  private readonly onError: (error: unknown) => void;
+
+  private settled(value: unknown): void {
     if (this.dead) return this.runner.late(this.impls[this.index], "returned");
     this.token++;
     this.wheel!.settled();
@@ -128,9 +137,9 @@ class AsyncRun {
     }
     this.index++;
     this.loop();
-  };
+  }
 
-  private readonly onError = (error: unknown): void => {
+  private failed(error: unknown): void {
     if (this.dead) return this.runner.late(this.impls[this.index], "failed");
     this.token++;
     this.wheel!.settled();
@@ -141,7 +150,7 @@ class AsyncRun {
     }
     this.index++;
     this.loop();
-  };
+  }
 
   /** Runs the remaining implementations, synchronously until the next thenable. */
   loop(): void {

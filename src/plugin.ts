@@ -303,6 +303,8 @@ const PluginShapeSchema = v.object({
  * @returns Every problem found; empty when the shape is right.
  */
 export function checkPluginShape(plugin: unknown): Problem[] {
+  // Most plugins are well formed: a quick check first; valibot explains the rest.
+  if (isWellFormed(plugin)) return [];
   if (typeof plugin !== "object" || plugin === null) {
     return [{
       path: "",
@@ -328,6 +330,40 @@ export function checkPluginShape(plugin: unknown): Problem[] {
     }
   }
   return problems;
+}
+
+const IMPL_OPTION_TYPES: Record<string, string> = {
+  handler: "function",
+  wrapper: "function",
+  tryFirst: "boolean",
+  tryLast: "boolean",
+  timeoutMs: "number",
+  optional: "boolean",
+};
+
+/** True for a plugin that certainly passes every shape check (no false positives). */
+function isWellFormed(plugin: unknown): boolean {
+  if (typeof plugin !== "object" || plugin === null) return false;
+  const { name, version, hooks, specs, shutdown } = plugin as Record<string, unknown>;
+  if (typeof name !== "string" || name === "") return false;
+  if (version !== undefined && typeof version !== "string") return false;
+  if (specs !== undefined && (typeof specs !== "object" || specs === null)) return false;
+  if (shutdown !== undefined && typeof shutdown !== "function") return false;
+  if (typeof hooks !== "object" || hooks === null || Array.isArray(hooks)) return false;
+  for (const impl of Object.values(hooks)) {
+    if (typeof impl === "function") continue;
+    if (typeof impl !== "object" || impl === null) return false;
+    const options = impl as Record<string, unknown>;
+    if ((options.handler === undefined) === (options.wrapper === undefined)) return false;
+    if (options.tryFirst === true && options.tryLast === true) return false;
+    for (const [key, value] of Object.entries(options)) {
+      if (value === undefined) continue;
+      if (IMPL_OPTION_TYPES[key] !== typeof value) return false;
+    }
+    const timeout = options.timeoutMs as number | undefined;
+    if (timeout !== undefined && !(timeout >= 1 && timeout <= MAX_TIMEOUT_MS)) return false;
+  }
+  return true;
 }
 
 function checkImplShape(impl: unknown, path: string): Problem[] {

@@ -299,10 +299,13 @@ export class HookRunner {
   private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined): unknown {
     const state = record.state;
     if (state.off) return SKIP;
-    record.ticks++;
+    // Monitors see every duration; otherwise durations are sampled as on the fast path.
+    const tick = record.ticks++;
+    const timed = this.monitors.length > 0 || (tick & this.settings.sampleMask) === 0;
+    if (frame !== undefined) frame.timed = timed;
     const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
     if (this.monitors.length > 0) this.notifyBefore(record, args);
-    const start = performance.now();
+    const start = timed ? performance.now() : NaN;
     let result: unknown;
     try {
       result = frame === undefined ? record.fn(args, ctx) : record.fn(args, frame.next, ctx);
@@ -398,8 +401,8 @@ export class HookRunner {
       const problem = this.invalidResult(record, result);
       if (problem !== undefined) return this.failed(record, args, problem, start, "error", frame);
     }
-    const duration = performance.now() - start - (frame?.innerMs ?? 0);
-    this.count(record.state, duration);
+    const duration = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
+    if (duration === duration) this.count(record.state, duration);
     record.state.consecutiveFailures = 0;
     if (this.monitors.length > 0) this.notifyAfter(record, args, "ok", duration, result, undefined);
     return result;
@@ -568,8 +571,10 @@ class Frame {
   innerError: unknown = NO_ERROR;
   /** Inner levels still pending (0 or 1); the wrapper's clock stops meanwhile. */
   innerPending = 0;
-  /** Time spent in the inner levels, which is not the wrapper's own. */
+  /** Time spent in the inner levels, which is not the wrapper's own (measured when timed). */
   innerMs = 0;
+  /** Whether this wrapper invocation is timed (then the inner time is measured too). */
+  timed = false;
   /** Pauses and resumes the wrapper's deadline while the inner levels are pending. */
   clock: { pause(): void; resume(): void } | undefined;
 
@@ -577,9 +582,18 @@ class Frame {
     private readonly runner: HookRunner,
     private readonly call: Call,
     private readonly depth: number,
-  ) {}
+  ) {
+    this.next = () => this.runNext();
+  }
 
-  readonly next = (): unknown => {
+  /**
+   * Hands the wrapper its next(). Assigned in the constructor rather than declared
+   * as a class field, so that tsx's keep-names transform does not rename a fresh
+   * function on every call (that costs more than the call itself).
+   */
+  readonly next: () => unknown;
+
+  private runNext(): unknown {
     if (this.called) {
       if (this.innerError !== NO_ERROR && !(this.inner instanceof Promise)) throw this.innerError;
       return this.inner;
@@ -588,22 +602,22 @@ class Frame {
     if (this.closed) {
       throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
     }
-    const start = performance.now();
+    const start = this.timed ? performance.now() : 0;
     try {
       this.inner = this.runner.runLevel(this.call, this.depth);
     } catch (error) {
-      this.innerMs += performance.now() - start;
+      if (this.timed) this.innerMs += performance.now() - start;
       this.innerError = error;
       throw error;
     }
     if (!(this.inner instanceof Promise)) {
-      this.innerMs += performance.now() - start;
+      if (this.timed) this.innerMs += performance.now() - start;
     } else {
       this.innerPending = 1;
       this.clock?.pause();
       const done = (): void => {
         this.innerPending = 0;
-        this.innerMs += performance.now() - start;
+        if (this.timed) this.innerMs += performance.now() - start;
         this.clock?.resume();
       };
       let inner = this.inner.then((value) => (done(), value), (error) => {
@@ -621,7 +635,7 @@ class Frame {
       this.inner = inner;
     }
     return this.inner;
-  };
+  }
 
   /** Ends the frame after a strict-mode failure: a late next() must not run the inner levels. */
   close(): void {

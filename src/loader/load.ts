@@ -180,8 +180,7 @@ async function loadEntry(
   let version: string | undefined;
   switch (parsed.kind) {
     case "file": {
-      const found = await stat(parsed.path).then((s) => s.isFile(), () => false);
-      if (!found) fail(`no such file "${parsed.path}" (paths are relative to the config file's folder)`);
+      // Existence is checked only when the import fails: a stat per plugin would slow every start.
       url = parsed.url;
       if (entry.integrity) await verifyFile(parsed.path, entry.integrity).catch((e) => fail(e.message, e));
       break;
@@ -221,6 +220,9 @@ async function loadEntry(
   try {
     module = await importModule(url!);
   } catch (error) {
+    if (parsed.kind === "file" && !(await stat(parsed.path).then((s) => s.isFile(), () => false))) {
+      return fail(`no such file "${parsed.path}" (paths are relative to the config file's folder)`, error);
+    }
     return fail(`cannot import it: ${firstLine(error)}`, error);
   }
   const exported = "default" in module ? module.default : module.plugin;
