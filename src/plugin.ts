@@ -358,7 +358,8 @@ function isWellFormed(plugin: unknown): boolean {
     if (options.tryFirst === true && options.tryLast === true) return false;
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined) continue;
-      if (IMPL_OPTION_TYPES[key] !== typeof value) return false;
+      const type = typeof value;
+      if (IMPL_OPTION_TYPES[key] !== type) return false;
     }
     const timeout = options.timeoutMs as number | undefined;
     if (timeout !== undefined && !(timeout >= 1 && timeout <= MAX_TIMEOUT_MS)) return false;
