@@ -24,9 +24,9 @@ const dispatch: Record<string, DispatchResult[]> = {};
 if (want("dispatch")) {
   for (const runtime of ["node", "deno"] as const) {
     process.stderr.write(`dispatch on ${runtime} `);
-    dispatch[runtime] = runScript(runtime, join(ROOT, "bench", "dispatch.ts"), [
-      "--json",
-    ]) as unknown as DispatchResult[];
+    const results = await runScript(runtime, join(ROOT, "bench", "dispatch.ts"), ["--json"]);
+    if (!Array.isArray(results)) throw new Error(`dispatch on ${runtime} printed ${JSON.stringify(results)}`);
+    dispatch[runtime] = results as DispatchResult[];
   }
 }
 if (want("loading")) process.stderr.write("loading ");

@@ -182,3 +182,18 @@ class AsyncRun {
     this.settle.resolve(this.first ? undefined : this.acc ?? []);
   }
 }
+
+/** Continues a call asynchronously from implementation `index`, which returned `thenable`. */
+export function continueAsync(
+  runner: HookRunner,
+  impls: ImplRecord[],
+  first: boolean,
+  args: unknown,
+  index: number,
+  acc: unknown[] | undefined,
+  thenable: PromiseLike<unknown>,
+  start: number,
+  ctx: HookContext,
+): Promise<unknown> {
+  return new AsyncRun(runner, impls, first, args, index, acc, undefined).begin(thenable, start, ctx);
+}

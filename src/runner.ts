@@ -15,6 +15,7 @@ import { deepFreeze, frozenCopy } from "./_freeze.ts";
 import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { runFast } from "./_fastpath.ts";
+import { compileCall, type CompiledCall, MAX_COMPILED } from "./_compiled.ts";
 import type { Logger } from "./logger.ts";
 import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
 import type { HookSpec, HookSpecs } from "./spec.ts";
@@ -146,8 +147,12 @@ export class HookCaller {
     this.history = spec.historic ? [] : undefined;
   }
 
+  /** The compiled form of `impls`, made on first use after each rebuild. */
+  compiled: CompiledCall | undefined;
+
   /** Sorts the records into two new call lists (never mutating the old ones). */
   rebuild(defaultTimeoutMs: number): void {
+    this.compiled = undefined;
     const timeout = this.spec.timeoutMs ?? defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
     const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
@@ -200,6 +205,9 @@ export class HookRunner {
     caller.history?.push(args);
     const wrappers = caller.wrappers;
     if (wrappers.length === 0) {
+      if (this.monitors.length === 0 && caller.impls.length <= MAX_COMPILED) {
+        return (caller.compiled ??= compileCall(caller.impls, caller.spec.firstResult))(this, args);
+      }
       return this.runPlain(caller.impls, caller.spec.firstResult, args, 0, undefined);
     }
     return this.runLevel(new Call(caller, wrappers, caller.impls, args), 0);
@@ -240,7 +248,11 @@ export class HookRunner {
   runLevel(call: Call, depth: number): unknown {
     const wrappers = call.wrappers;
     if (depth === wrappers.length) {
-      return this.runPlain(call.impls, call.caller.spec.firstResult, call.args, 0, undefined);
+      const caller = call.caller;
+      if (this.monitors.length === 0 && call.impls === caller.impls && caller.impls.length <= MAX_COMPILED) {
+        return (caller.compiled ??= compileCall(caller.impls, caller.spec.firstResult))(this, call.args);
+      }
+      return this.runPlain(call.impls, caller.spec.firstResult, call.args, 0, undefined);
     }
     const record = wrappers[depth];
     if (record.state.off) return this.runLevel(call, depth + 1);

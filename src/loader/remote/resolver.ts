@@ -308,6 +308,8 @@ const TS_TYPES = new Set([
   "application/x-typescript",
   "video/vnd.dlna.mpeg-tts",
   "video/mp2t",
+  "text/tsx",
+  "application/x-tsx",
 ]);
 const JS_TYPES = new Set([
   "application/javascript",
@@ -316,6 +318,7 @@ const JS_TYPES = new Set([
   "text/ecmascript",
   "application/x-javascript",
   "application/node",
+  "text/jsx",
 ]);
 const BY_EXTENSION = new Set(["", "text/plain", "application/octet-stream"]);
 
@@ -324,9 +327,11 @@ async function prepare(url: string, source: RemoteSource): Promise<LoadedSource 
   const text = new TextDecoder().decode(source.body);
   const extension = /\.([a-z]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? "";
   let kind: "ts" | "tsx" | "js" | "jsx" | "json" | undefined;
-  if (TS_TYPES.has(source.contentType)) kind = extension === "tsx" ? "tsx" : "ts";
-  else if (JS_TYPES.has(source.contentType)) kind = extension === "jsx" ? "jsx" : "js";
-  else if (source.contentType === "application/json" || source.contentType === "text/json") kind = "json";
+  if (TS_TYPES.has(source.contentType)) {
+    kind = extension === "tsx" || source.contentType.endsWith("tsx") ? "tsx" : "ts";
+  } else if (JS_TYPES.has(source.contentType)) {
+    kind = extension === "jsx" || source.contentType === "text/jsx" ? "jsx" : "js";
+  } else if (source.contentType === "application/json" || source.contentType === "text/json") kind = "json";
   else if (BY_EXTENSION.has(source.contentType)) {
     kind = ({ ts: "ts", mts: "ts", tsx: "tsx", js: "js", mjs: "js", jsx: "jsx", json: "json" } as const)[
       extension as "ts"
