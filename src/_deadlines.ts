@@ -1,26 +1,27 @@
-// Deadlines for pending implementations without a timer each: a timing wheel per
-// distinct timeout. A wheel ticks every timeout/16 ms while anything is pending;
-// each tick closes the slot that collected the entries added since the last tick
-// (stamping it with the clock) and expires the slots closed at least `timeout` ms
-// ago. So a deadline is never early, and late by at most one tick plus timer
-// jitter. Adding an entry is two array pushes: no clock read, no allocation.
+// Deadlines for pending implementations without a timer, an allocation or a clock
+// read each. A wheel per distinct timeout watches the asynchronous calls whose
+// current implementation has that timeout. It ticks every timeout/16 ms while it
+// watches anything, reading the clock once per tick. A call notes the tick count
+// when its current implementation started (one field write); that implementation
+// is due once a tick finds that the tick after its start lies `timeout` ms or more
+// in the past. So a deadline is never early, and late by at most one tick plus
+// timer jitter, without drift under load.
 import { clearInterval, setInterval } from "node:timers";
 
-/** Something that can time out: the state of one asynchronous call. */
-export interface Expirable {
-  /** Called when the entry added with `token` is due; ignore it if `token` is stale. */
-  expire(token: number): void;
+/** A call that can time out: AsyncRun. */
+export interface Watched {
+  /** The wheel's tick count when the current implementation started. */
+  sinceTick: number;
+  /** Position in the wheel's list, kept by the wheel. */
+  watchIndex: number;
+  /** The current implementation is due. */
+  expire(): void;
 }
 
 const TICKS_PER_TIMEOUT = 16;
+const HISTORY = 64;
 
 type Interval = ReturnType<typeof setInterval>;
-
-interface Slot {
-  items: Expirable[];
-  tokens: number[];
-  closedAt: number;
-}
 
 /** All wheels of one runner, keyed by timeout. */
 export class Deadlines {
@@ -33,41 +34,33 @@ export class Deadlines {
     return wheel;
   }
 
-  /** Registers a pending entry; returns the wheel, to be told when the entry settles. */
-  add(item: Expirable, token: number, timeoutMs: number): Wheel {
-    const wheel = this.wheel(timeoutMs);
-    wheel.add(item, token);
-    return wheel;
-  }
-
-  /** Stops every wheel's timer (pending entries then never expire). */
+  /** Stops every wheel's timer (watched calls then never time out). */
   stop(): void {
     for (const wheel of this.wheels.values()) wheel.stop();
   }
 }
 
-/** One timing wheel. */
+/** One wheel: the calls it watches and the interval that checks them. */
 export class Wheel {
-  private current: Slot = slot();
-  private readonly closed: Slot[] = [];
-  private readonly spare: Slot[] = [];
-  /** Entries added and not yet settled or expired. */
-  private live = 0;
+  /** Ticks so far; a watched call's sinceTick is compared with it. */
+  ticks = 0;
+  private readonly watched: Watched[] = [];
+  /** Clock readings of the last HISTORY ticks, by tick number modulo HISTORY. */
+  private readonly times: number[] = new Array(HISTORY).fill(0);
   private idleTicks = 0;
   private timer: Interval | undefined;
   private refed = false;
   private readonly tickMs: number;
 
-  constructor(private readonly timeoutMs: number) {
+  constructor(readonly timeoutMs: number) {
     this.tickMs = Math.max(1, timeoutMs / TICKS_PER_TIMEOUT);
   }
 
-  /** Adds an entry to the open slot. */
-  add(item: Expirable, token: number): void {
-    this.current.items.push(item);
-    this.current.tokens.push(token);
-    this.live++;
+  /** Starts watching a call (whose sinceTick the caller keeps current). */
+  watch(item: Watched): void {
+    item.watchIndex = this.watched.push(item) - 1;
     if (this.timer === undefined) {
+      this.times[this.ticks % HISTORY] = performance.now();
       this.timer = setInterval(() => this.tick(), this.tickMs);
       this.refed = true;
     } else if (!this.refed) {
@@ -76,14 +69,13 @@ export class Wheel {
     }
   }
 
-  /** An entry settled before its deadline; its slot entry goes stale. */
-  settled(): void {
-    this.live--;
-  }
-
-  /** An entry expired (called by the expiring item, for live entries only). */
-  expired(): void {
-    this.live--;
+  /** Stops watching a call: it ended or moved to another wheel. */
+  unwatch(item: Watched): void {
+    const last = this.watched.pop()!;
+    if (last !== item) {
+      this.watched[item.watchIndex] = last;
+      last.watchIndex = item.watchIndex;
+    }
   }
 
   /** Clears the timer. */
@@ -94,32 +86,26 @@ export class Wheel {
 
   private tick(): void {
     const now = performance.now();
-    if (this.current.items.length > 0) {
-      this.current.closedAt = now;
-      this.closed.push(this.current);
-      this.current = this.spare.pop() ?? slot();
+    const tick = ++this.ticks;
+    this.times[tick % HISTORY] = now;
+    const watched = this.watched;
+    for (let i = watched.length - 1; i >= 0; i--) {
+      const item = watched[i];
+      // The tick after the implementation started is an upper bound of its start.
+      const after = item.sinceTick + 1;
+      if (after > tick) continue;
+      const bound = tick - after < HISTORY ? this.times[after % HISTORY] : -Infinity;
+      if (now - bound >= this.timeoutMs) item.expire();
     }
-    while (this.closed.length > 0 && this.closed[0].closedAt + this.timeoutMs <= now) {
-      const due = this.closed.shift()!;
-      // expire() may add entries for the next implementation: those go to the open slot.
-      for (let i = 0; i < due.items.length; i++) due.items[i].expire(due.tokens[i]);
-      due.items.length = 0;
-      due.tokens.length = 0;
-      this.spare.push(due);
-    }
-    if (this.live > 0) {
+    if (watched.length > 0) {
       this.idleTicks = 0;
       return;
     }
-    // Nothing pending: do not hold the process open, and stop once every slot is empty.
+    // Nothing watched: do not hold the process open; stop after a few idle ticks.
     if (this.refed) {
       this.timer?.unref();
       this.refed = false;
     }
-    if (++this.idleTicks > 2 && this.closed.length === 0 && this.current.items.length === 0) this.stop();
+    if (++this.idleTicks > 2) this.stop();
   }
-}
-
-function slot(): Slot {
-  return { items: [], tokens: [], closedAt: 0 };
 }

@@ -3,8 +3,8 @@
 // a try/catch and a counter; durations are sampled (see RunnerSettings.sampleMask).
 // Once an implementation returns a promise the call continues in an AsyncRun,
 // which awaits each pending implementation directly and leaves deadlines to the
-// runner's timing wheels: no timer, promise or closure per implementation.
-import type { Wheel } from "./_deadlines.ts";
+// runner's timing wheels: no timer, promise or closure of its own per implementation.
+import type { Watched, Wheel } from "./_deadlines.ts";
 import { InvocationContext, isThenable, SKIP } from "./_invocation.ts";
 import { HookTimeoutError } from "./errors.ts";
 import type { HookContext } from "./plugin.ts";
@@ -46,14 +46,25 @@ type Settle = { resolve(value: unknown): void; reject(error: unknown): void };
 
 const UNSET: Settle = { resolve() {}, reject() {} };
 
-/** The rest of one call, from the first implementation that returned a thenable. */
-class AsyncRun {
-  private token = 0;
+/**
+ * The rest of one call, from the first implementation that returned a thenable.
+ * It awaits each pending implementation directly (as a plain await loop would) and
+ * registers it with a deadline wheel. If the deadline passes first, expire() marks
+ * this run dead and a new run carries on from the next implementation; when the
+ * late implementation settles, the dead run only logs it.
+ */
+class AsyncRun implements Watched {
+  sinceTick = 0;
+  watchIndex = -1;
   private dead = false;
   private wheel: Wheel | undefined;
   private start = NaN;
   private ctx: HookContext | undefined;
   private settle: Settle;
+  /** The next pending thenable, as advance() found it. */
+  private next: PromiseLike<unknown> | undefined;
+  private nextStart = NaN;
+  private nextCtx: HookContext | undefined;
 
   constructor(
     private readonly runner: HookRunner,
@@ -65,10 +76,6 @@ class AsyncRun {
     settle: Settle | undefined,
   ) {
     this.settle = settle ?? UNSET;
-    // Assigned here, not as class fields: tsx's keep-names transform would otherwise
-    // rename two fresh functions for every asynchronous call.
-    this.onValue = (value) => this.settled(value);
-    this.onError = (error) => this.failed(error);
   }
 
   /** Starts waiting for the thenable the current implementation returned. */
@@ -76,19 +83,19 @@ class AsyncRun {
     const promise = new Promise<unknown>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
-    this.wait(thenable, start, ctx);
+    void this.drive(thenable, start, ctx);
     return promise;
   }
 
-  /** The current pending implementation is due (if `token` is still current). */
-  expire(token: number): void {
-    if (token !== this.token || this.dead) return;
+  /** The current pending implementation is due: the call goes on without it. */
+  expire(): void {
+    if (this.dead) return;
     this.dead = true;
-    this.wheel!.expired();
+    this.wheel!.unwatch(this);
+    this.wheel = undefined;
     const record = this.impls[this.index];
     const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
     if (this.ctx instanceof InvocationContext) this.ctx.abort(error);
-    // This object's callbacks now answer only late results; a new one carries on.
     const rest = new AsyncRun(
       this.runner,
       this.impls,
@@ -103,57 +110,73 @@ class AsyncRun {
     } catch (thrown) {
       return this.settle.reject(thrown);
     }
-    rest.loop();
+    rest.resume();
   }
 
-  private wait(thenable: PromiseLike<unknown>, start: number, ctx: HookContext): void {
-    this.start = start;
-    this.ctx = ctx;
-    const token = ++this.token;
-    this.wheel = this.runner.deadlines.add(this, token, this.impls[this.index].timeoutMs);
-    try {
-      thenable.then(this.onValue, this.onError);
-    } catch (error) {
-      // A thenable whose then() throws has failed like any other implementation.
-      this.onError(error);
-    }
+  /** Carries on synchronously, then asynchronously from the next pending implementation. */
+  private resume(): void {
+    if (this.advance()) void this.drive(this.next!, this.nextStart, this.nextCtx!);
   }
 
-  private readonly onValue: (value: unknown) => void;
-  private readonly onError: (error: unknown) => void;
-
-  private settled(value: unknown): void {
-    if (this.dead) return this.runner.late(this.impls[this.index], "returned");
-    this.token++;
-    this.wheel!.settled();
+  private async drive(thenable: PromiseLike<unknown>, start: number, ctx: HookContext): Promise<void> {
+    const { runner, impls, args } = this;
     try {
-      const result = this.runner.ok(this.impls[this.index], this.args, value, this.start);
-      if (result !== SKIP && result !== undefined && result !== null) {
-        if (this.first) return this.settle.resolve(result);
-        (this.acc ??= []).push(result);
+      for (;;) {
+        this.start = start;
+        this.ctx = ctx;
+        const timeout = impls[this.index].timeoutMs;
+        let wheel = this.wheel;
+        if (wheel === undefined || wheel.timeoutMs !== timeout) {
+          wheel?.unwatch(this);
+          wheel = this.wheel = runner.deadlines.wheel(timeout);
+          wheel.watch(this);
+        }
+        this.sinceTick = wheel.ticks;
+        let value: unknown;
+        let error: unknown;
+        let failed = false;
+        try {
+          value = await thenable;
+        } catch (thrown) {
+          failed = true;
+          error = thrown;
+        }
+        if (this.dead) return runner.late(impls[this.index], failed ? "failed" : "returned");
+        const record = impls[this.index];
+        if (failed) {
+          runner.failed(record, args, error, start, "error", undefined);
+        } else {
+          const result = runner.ok(record, args, value, start);
+          if (result !== SKIP && result !== undefined && result !== null) {
+            if (this.first) {
+              this.unwatch();
+              return this.settle.resolve(result);
+            }
+            (this.acc ??= []).push(result);
+          }
+        }
+        this.index++;
+        if (!this.advance()) return this.unwatch();
+        thenable = this.next!;
+        start = this.nextStart;
+        ctx = this.nextCtx!;
       }
     } catch (thrown) {
-      return this.settle.reject(thrown);
+      this.unwatch();
+      this.settle.reject(thrown);
     }
-    this.index++;
-    this.loop();
   }
 
-  private failed(error: unknown): void {
-    if (this.dead) return this.runner.late(this.impls[this.index], "failed");
-    this.token++;
-    this.wheel!.settled();
-    try {
-      this.runner.failed(this.impls[this.index], this.args, error, this.start, "error", undefined);
-    } catch (thrown) {
-      return this.settle.reject(thrown);
-    }
-    this.index++;
-    this.loop();
+  private unwatch(): void {
+    this.wheel?.unwatch(this);
+    this.wheel = undefined;
   }
 
-  /** Runs the remaining implementations, synchronously until the next thenable. */
-  loop(): void {
+  /**
+   * Runs the remaining implementations synchronously. Returns true when one returned
+   * a thenable (left in `next`), false when the call is over (and settled).
+   */
+  private advance(): boolean {
     const { impls, args, runner } = this;
     const mask = runner.settings.sampleMask;
     try {
@@ -169,17 +192,27 @@ class AsyncRun {
           runner.failed(record, args, error, start, "error", undefined);
           continue;
         }
-        if (isThenable(result)) return this.wait(result, start, ctx);
+        if (isThenable(result)) {
+          this.next = result;
+          this.nextStart = start;
+          this.nextCtx = ctx;
+          return true;
+        }
         if (start === start || record.checksResult) result = runner.ok(record, args, result, start);
         else if (record.state.consecutiveFailures !== 0) record.state.consecutiveFailures = 0;
         if (result === SKIP || result === undefined || result === null) continue;
-        if (this.first) return this.settle.resolve(result);
+        if (this.first) {
+          this.settle.resolve(result);
+          return false;
+        }
         (this.acc ??= []).push(result);
       }
     } catch (thrown) {
-      return this.settle.reject(thrown);
+      this.settle.reject(thrown);
+      return false;
     }
     this.settle.resolve(this.first ? undefined : this.acc ?? []);
+    return false;
   }
 }
 

@@ -186,6 +186,31 @@ describe("odd thenables", () => {
   });
 });
 
+describe("thenables that call back more than once", () => {
+  it("count the first settlement only and continue the call once", async () => {
+    const m = manager();
+    const seen: string[] = [];
+    m.register({
+      name: "chatty",
+      hooks: {
+        collect: () =>
+          ({
+            then(ok: (v: unknown) => void, fail: (e: unknown) => void) {
+              ok("first");
+              ok("second");
+              fail(new Error("late"));
+            },
+          }) as never,
+      },
+    });
+    m.register({ name: "after", hooks: { collect: () => void seen.push("after") } });
+    expect(await m.hook.collect({ n: 1 })).toEqual(["first"]);
+    expect(seen).toEqual(["after"]);
+    expect(m.failures).toEqual([]);
+    expect(m.stats().map((s) => s.calls)).toEqual([1, 1]);
+  });
+});
+
 describe("registration changes during a call", () => {
   it("take effect from the next call", async () => {
     const m = manager();
