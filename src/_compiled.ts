@@ -21,7 +21,9 @@ export const MAX_COMPILED = 512;
  * @param first Whether the hook stops at the first result.
  * @returns The function, to be called with the runner and the frozen arguments.
  */
-export function compileCall(impls: ImplRecord[], first: boolean): CompiledCall {
+export function compileCall(impls: ImplRecord[], firstResult: boolean): CompiledCall {
+  // Only the literal true or false goes into the source, whatever the spec held.
+  const first = firstResult === true;
   // Chunks of CHUNK implementations, each its own function ending in a call to the
   // next: small functions get optimised where one huge function would not.
   const chunks: string[] = [];

@@ -34,9 +34,9 @@ export class Deadlines {
     return wheel;
   }
 
-  /** Stops every wheel's timer (watched calls then never time out). */
-  stop(): void {
-    for (const wheel of this.wheels.values()) wheel.stop();
+  /** Lets the process exit: idle wheels stop, busy ones stop holding the process open. */
+  release(): void {
+    for (const wheel of this.wheels.values()) wheel.release();
   }
 }
 
@@ -76,10 +76,23 @@ export class Wheel {
       this.watched[item.watchIndex] = last;
       last.watchIndex = item.watchIndex;
     }
+    // Nothing left to time out: the timer must not keep the process alive.
+    if (this.watched.length === 0 && this.refed) {
+      this.timer?.unref();
+      this.refed = false;
+    }
   }
 
-  /** Clears the timer. */
-  stop(): void {
+  /** Clears the timer when idle, else stops it from holding the process open. */
+  release(): void {
+    if (this.watched.length === 0) this.stop();
+    else if (this.refed) {
+      this.timer?.unref();
+      this.refed = false;
+    }
+  }
+
+  private stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }

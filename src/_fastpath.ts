@@ -16,31 +16,13 @@ import type { HookRunner, ImplRecord } from "./runner.ts";
  * @returns The results (or the first one), or a promise of them.
  */
 export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean, args: unknown): unknown {
-  const mask = runner.settings.sampleMask;
-  let acc: unknown[] | undefined;
-  for (let i = 0; i < impls.length; i++) {
-    const record = impls[i];
-    if (record.state.off) continue;
-    const start = (record.ticks++ & mask) === 0 ? performance.now() : NaN;
-    const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
-    let result: unknown;
-    try {
-      result = record.fn(args, ctx);
-    } catch (error) {
-      runner.failed(record, args, error, start, "error", undefined);
-      continue;
-    }
-    if (isThenable(result)) {
-      return new AsyncRun(runner, impls, first, args, i, acc, undefined).begin(result, start, ctx);
-    }
-    if (start === start || record.checksResult) result = runner.ok(record, args, result, start);
-    else if (record.state.consecutiveFailures !== 0) record.state.consecutiveFailures = 0;
-    if (result === SKIP || result === undefined || result === null) continue;
-    if (first) return result;
-    (acc ??= []).push(result);
-  }
-  return first ? undefined : acc ?? [];
+  const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined);
+  const result = run.advance();
+  return result === PENDING ? run.begin() : result;
 }
+
+/** What advance() returns when an implementation is pending. */
+const PENDING: unique symbol = Symbol("pending");
 
 type Settle = { resolve(value: unknown): void; reject(error: unknown): void };
 
@@ -62,9 +44,9 @@ class AsyncRun implements Watched {
   private ctx: HookContext | undefined;
   private settle: Settle;
   /** The next pending thenable, as advance() found it. */
-  private next: PromiseLike<unknown> | undefined;
-  private nextStart = NaN;
-  private nextCtx: HookContext | undefined;
+  next: PromiseLike<unknown> | undefined;
+  nextStart = NaN;
+  nextCtx: HookContext | undefined;
 
   constructor(
     private readonly runner: HookRunner,
@@ -78,12 +60,12 @@ class AsyncRun implements Watched {
     this.settle = settle ?? UNSET;
   }
 
-  /** Starts waiting for the thenable the current implementation returned. */
-  begin(thenable: PromiseLike<unknown>, start: number, ctx: HookContext): Promise<unknown> {
+  /** Waits for the pending implementation advance() left in `next`; settles the call's promise. */
+  begin(): Promise<unknown> {
     const promise = new Promise<unknown>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
-    void this.drive(thenable, start, ctx);
+    void this.drive(this.next!, this.nextStart, this.nextCtx!);
     return promise;
   }
 
@@ -115,7 +97,14 @@ class AsyncRun implements Watched {
 
   /** Carries on synchronously, then asynchronously from the next pending implementation. */
   private resume(): void {
-    if (this.advance()) void this.drive(this.next!, this.nextStart, this.nextCtx!);
+    let result: unknown;
+    try {
+      result = this.advance();
+    } catch (thrown) {
+      return this.settle.reject(thrown);
+    }
+    if (result === PENDING) void this.drive(this.next!, this.nextStart, this.nextCtx!);
+    else this.settle.resolve(result);
   }
 
   private async drive(thenable: PromiseLike<unknown>, start: number, ctx: HookContext): Promise<void> {
@@ -156,7 +145,11 @@ class AsyncRun implements Watched {
           }
         }
         this.index++;
-        if (!this.advance()) return this.unwatch();
+        const next = this.advance();
+        if (next !== PENDING) {
+          this.unwatch();
+          return this.settle.resolve(next);
+        }
         thenable = this.next!;
         start = this.nextStart;
         ctx = this.nextCtx!;
@@ -173,46 +166,37 @@ class AsyncRun implements Watched {
   }
 
   /**
-   * Runs the remaining implementations synchronously. Returns true when one returned
-   * a thenable (left in `next`), false when the call is over (and settled).
+   * Runs the remaining implementations synchronously. Returns PENDING when one
+   * returned a thenable (left in `next`), else the call's result. Throws in strict mode.
    */
-  private advance(): boolean {
+  advance(): unknown {
     const { impls, args, runner } = this;
     const mask = runner.settings.sampleMask;
-    try {
-      for (; this.index < impls.length; this.index++) {
-        const record = impls[this.index];
-        if (record.state.off) continue;
-        const start = (record.ticks++ & mask) === 0 ? performance.now() : NaN;
-        const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
-        let result: unknown;
-        try {
-          result = record.fn(args, ctx);
-        } catch (error) {
-          runner.failed(record, args, error, start, "error", undefined);
-          continue;
-        }
-        if (isThenable(result)) {
-          this.next = result;
-          this.nextStart = start;
-          this.nextCtx = ctx;
-          return true;
-        }
-        if (start === start || record.checksResult) result = runner.ok(record, args, result, start);
-        else if (record.state.consecutiveFailures !== 0) record.state.consecutiveFailures = 0;
-        if (result === SKIP || result === undefined || result === null) continue;
-        if (this.first) {
-          this.settle.resolve(result);
-          return false;
-        }
-        (this.acc ??= []).push(result);
+    for (; this.index < impls.length; this.index++) {
+      const record = impls[this.index];
+      if (record.state.off) continue;
+      const start = (record.ticks++ & mask) === 0 ? performance.now() : NaN;
+      const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
+      let result: unknown;
+      try {
+        result = record.fn(args, ctx);
+      } catch (error) {
+        runner.failed(record, args, error, start, "error", undefined);
+        continue;
       }
-    } catch (thrown) {
-      this.settle.reject(thrown);
-      return false;
+      if (isThenable(result)) {
+        this.next = result;
+        this.nextStart = start;
+        this.nextCtx = ctx;
+        return PENDING;
+      }
+      if (start === start || record.checksResult) result = runner.ok(record, args, result, start);
+      else if (record.state.consecutiveFailures !== 0) record.state.consecutiveFailures = 0;
+      if (result === SKIP || result === undefined || result === null) continue;
+      if (this.first) return result;
+      (this.acc ??= []).push(result);
     }
-    this.settle.resolve(this.first ? undefined : this.acc ?? []);
-    return false;
+    return this.first ? undefined : this.acc ?? [];
   }
 }
 
@@ -228,5 +212,9 @@ export function continueAsync(
   start: number,
   ctx: HookContext,
 ): Promise<unknown> {
-  return new AsyncRun(runner, impls, first, args, index, acc, undefined).begin(thenable, start, ctx);
+  const run = new AsyncRun(runner, impls, first, args, index, acc, undefined);
+  run.next = thenable;
+  run.nextStart = start;
+  run.nextCtx = ctx;
+  return run.begin();
 }

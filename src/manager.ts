@@ -281,6 +281,8 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       off: false,
       records: [],
       timedCalls: 0,
+      exactCalls: 0,
+      exactMs: 0,
     };
     this.#plugins.set(name, state);
     const seq = this.#seq++;
@@ -461,7 +463,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       ...state.stats,
       calls: callsOf(state),
       // Durations are sampled on the fast path: scale the measured sum to every call.
-      totalMs: state.timedCalls === 0 ? 0 : state.stats.totalMs * callsOf(state) / state.timedCalls,
+      totalMs: totalOf(state),
       suspended: state.suspended,
       consecutiveFailures: state.consecutiveFailures,
     }));
@@ -532,8 +534,8 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       }
       this.unregister(state.name);
     }
-    // Let the process exit now rather than at the deadline wheels' next tick.
-    this.#runner.deadlines.stop();
+    // Let the process exit now; calls still in flight keep their deadlines while it runs.
+    this.#runner.deadlines.release();
     if (first !== undefined && this.#runner.settings.strict) throw first;
   }
 
@@ -645,6 +647,12 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       .finally(() => this.#pendingWork.delete(tracked));
     this.#pendingWork.add(tracked);
   }
+}
+
+/** Sampled durations scaled to the calls they stand for, plus the exact ones. */
+function totalOf(state: PluginState): number {
+  const scaled = callsOf(state) - state.exactCalls;
+  return state.exactMs + (state.timedCalls === 0 ? 0 : state.stats.totalMs * scaled / state.timedCalls);
 }
 
 function callsOf(state: PluginState): number {

@@ -94,8 +94,11 @@ export interface PluginState {
   off: boolean;
   /** The plugin's implementation records, whose `ticks` add up to its calls. */
   readonly records: ImplRecord[];
-  /** Calls whose duration was measured; stats.totalMs sums those. */
+  /** Calls whose duration was sampled; stats.totalMs sums those. */
   timedCalls: number;
+  /** Unsampled timeouts: their count and total duration (their deadlines). */
+  exactCalls: number;
+  exactMs: number;
   /** Set when unregistered, so that calls already under way skip it. */
   removed: boolean;
 }
@@ -410,8 +413,10 @@ export class HookRunner {
       return this.failed(record, args, error, start, "error", frame);
     }
     if (frame === undefined || spec.firstResult) {
-      const problem = this.invalidResult(record, result);
-      if (problem !== undefined) return this.failed(record, args, problem, start, "error", frame);
+      result = this.checkResult(record, result);
+      if (result instanceof InvalidResult) {
+        return this.failed(record, args, result.error, start, "error", frame);
+      }
     }
     const duration = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
     if (duration === duration) this.count(record.state, duration);
@@ -429,8 +434,10 @@ export class HookRunner {
    */
   ok(record: ImplRecord, args: unknown, result: unknown, start: number): unknown {
     if (record.checksResult) {
-      const problem = this.invalidResult(record, result);
-      if (problem !== undefined) return this.failed(record, args, problem, start, "error", undefined);
+      result = this.checkResult(record, result);
+      if (result instanceof InvalidResult) {
+        return this.failed(record, args, result.error, start, "error", undefined);
+      }
     }
     const state = record.state;
     if (start === start) this.count(state, performance.now() - start);
@@ -438,7 +445,7 @@ export class HookRunner {
     return result;
   }
 
-  /** A timed call: counts it and its duration. */
+  /** A sampled call: its duration counts, scaled, towards totalMs. */
   private count(state: PluginState, duration: number): void {
     const stats = state.stats;
     state.timedCalls++;
@@ -446,19 +453,24 @@ export class HookRunner {
     if (duration > stats.maxMs) stats.maxMs = duration;
   }
 
-  /** The error for a result that does not match the hook's result schema, if any. */
-  private invalidResult(record: ImplRecord, result: unknown): BernsteinError | undefined {
+  /**
+   * A result checked against the hook's result schema: the schema's output (with
+   * its transforms and defaults), or an InvalidResult carrying the error.
+   */
+  private checkResult(record: ImplRecord, result: unknown): unknown {
     const schema = record.caller.spec.result;
     if (schema === undefined || !this.settings.validate || result === undefined || result === null) {
-      return undefined;
+      return result;
     }
     const parsed = v.safeParse(schema, result);
-    if (parsed.success) return undefined;
+    if (parsed.success) return parsed.output;
     const problem = issueToProblem(parsed.issues[0]);
-    return new BernsteinError(
-      `Plugin "${record.state.name}" returned an invalid result from hook "${record.caller.name}": ${
-        problem.path ? `${problem.path}: ` : ""
-      }${problem.message}`,
+    return new InvalidResult(
+      new BernsteinError(
+        `Plugin "${record.state.name}" returned an invalid result from hook "${record.caller.name}": ${
+          problem.path ? `${problem.path}: ` : ""
+        }${problem.message}`,
+      ),
     );
   }
 
@@ -478,7 +490,14 @@ export class HookRunner {
     const state = record.state;
     const measured = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
     const duration = measured === measured ? measured : kind === "timeout" ? record.timeoutMs : 0;
-    if (measured === measured || kind === "timeout") this.count(state, duration);
+    if (measured === measured) {
+      this.count(state, duration);
+    } else if (kind === "timeout") {
+      // An unsampled timeout lasted its deadline: counted as is, not scaled with the samples.
+      state.exactCalls++;
+      state.exactMs += duration;
+      if (duration > state.stats.maxMs) state.stats.maxMs = duration;
+    }
     const stats = state.stats;
     const { maxFailures, logger, breakerThreshold, strict } = this.settings;
     if (frame !== undefined && error === frame.innerError) {
@@ -653,6 +672,11 @@ class Frame {
   close(): void {
     this.closed = true;
   }
+}
+
+/** A result that failed the hook's result schema. */
+class InvalidResult {
+  constructor(readonly error: BernsteinError) {}
 }
 
 function messageOf(error: unknown): string {

@@ -135,6 +135,11 @@ export function defineHookSpec<
   if (typeof init?.doc !== "string" || init.doc.trim() === "") {
     problems.push("doc must be a non-empty string that says when the hook is called");
   }
+  for (const flag of ["firstResult", "historic"] as const) {
+    if (init?.[flag] !== undefined && typeof init[flag] !== "boolean") {
+      problems.push(`${flag} must be true or false, not ${JSON.stringify(init[flag])}`);
+    }
+  }
   if (init?.historic && init.firstResult) {
     problems.push(
       "a hook cannot be both historic and firstResult: replayed calls have no caller to return to",

@@ -186,6 +186,55 @@ describe("odd thenables", () => {
   });
 });
 
+describe("results, shutdown and statistics", () => {
+  it("return the result schema's output, with its transforms and defaults, on every path", async () => {
+    const m = new PluginManager({ logger: recordingLogger() }).addHookSpecs({
+      shout: defineHookSpec({
+        args: v.object({}),
+        result: v.pipe(v.string(), v.trim(), v.toUpperCase()),
+        doc: "Shouts.",
+      }),
+    }, "edge");
+    m.register({ name: "sync", hooks: { shout: () => "  hi  " } });
+    m.register({ name: "async", hooks: { shout: async () => " there " } });
+    expect(await m.hook.shout({})).toEqual(["HI", "THERE"]);
+    const seen: unknown[] = [];
+    m.monitor({ after: (e) => void seen.push(e.result) });
+    expect(await m.hook.shout({})).toEqual(["HI", "THERE"]);
+    expect(seen).toEqual(["HI", "THERE"]);
+  });
+
+  it("let a call that is in flight at shutdown still time out", async () => {
+    const m = manager({ timeoutMs: 40 });
+    m.register({ name: "hangs", hooks: { collect: () => new Promise(() => {}) } });
+    const call = m.hook.collect({ n: 1 });
+    await m.shutdown();
+    const outcome = await Promise.race([call, sleep(1000).then(() => "still pending")]);
+    expect(outcome).toEqual([]);
+  });
+
+  it("do not let unsampled timeouts inflate the total", async () => {
+    const m = manager({ timeoutMs: 20, circuitBreaker: false });
+    let n = 0;
+    m.register({
+      name: "p",
+      hooks: { collect: () => (++n === 5 || n === 9 ? new Promise(() => {}) : undefined) },
+    });
+    for (let i = 0; i < 32; i++) await m.hook.collect({ n: i });
+    const [stats] = m.stats();
+    expect(stats).toMatchObject({ calls: 32, timeouts: 2 });
+    expect(stats.totalMs).toBeGreaterThanOrEqual(40);
+    expect(stats.totalMs).toBeLessThan(60);
+    expect(stats.maxMs).toBeGreaterThanOrEqual(20);
+  });
+
+  it("refuses flags that are not booleans, so that nothing odd reaches generated code", () => {
+    expect(() => defineHookSpec({ args: v.object({}), doc: "x", firstResult: "(1, true)" as never })).toThrow(
+      'firstResult must be true or false, not "(1, true)"',
+    );
+  });
+});
+
 describe("thenables that call back more than once", () => {
   it("count the first settlement only and continue the call once", async () => {
     const m = manager();

@@ -12,7 +12,7 @@ import {
   type TestServer,
 } from "../_servers.ts";
 import { type Report, runReport, RUNTIMES } from "./_run.ts";
-import { runCli } from "./_cli.ts";
+import { REPO as REPO_ROOT, runCli } from "./_cli.ts";
 
 const PLUGIN = (name: string, from: string) =>
   `import { who } from "${from}";\nexport default {\n  name: "${name}",\n  hooks: { onAgentSpawned: ({ agentId }: { agentId: string }) => \`${name}:\${who}:\${agentId}\` },\n};\n`;
@@ -379,4 +379,24 @@ describe("bad remote plugins on Node and Deno", () => {
       }
     });
   }
+});
+
+describe("process exit on Node and Deno", () => {
+  it("is not held open by the deadline timers once asynchronous calls have settled", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const script = join(REPO_ROOT, "test", "fixtures", "scripts", "one-async-call.ts");
+    for (
+      const [command, args] of [
+        ["node", ["--import", "tsx", script]],
+        [join(REPO_ROOT, "node_modules", ".bin", "deno"), ["run", "-q", "-A", script]],
+      ] as const
+    ) {
+      const started = performance.now();
+      const run = spawnSync(command, [...args], { cwd: REPO_ROOT, encoding: "utf8" });
+      const ms = performance.now() - started;
+      expect(run.stdout.trim()).toBe('["done"]');
+      // A held timer would keep it alive for a tick: 37.5 s with this deadline.
+      expect(ms).toBeLessThan(10_000);
+    }
+  });
 });
