@@ -256,3 +256,22 @@ describe("bad plugins", () => {
     expect(report.errors.map((e) => e.specifier)).toEqual(["./missing.ts"]);
   });
 });
+
+describe("progress", () => {
+  it("reports each plugin as it finishes loading, failures included", async () => {
+    await project.write(
+      "bernstein.config.json",
+      jsonConfig({
+        plugins: [fixturePlugin("greeter.ts"), "./missing.ts", fixturePlugin("named-export.ts")],
+      }),
+    );
+    const seen: string[] = [];
+    await loadPlugins(await loadConfig(undefined, project.dir), {
+      logger: recordingLogger(),
+      onProgress: (done, total, specifier) =>
+        void seen.push(`${done}/${total} ${specifier.split("/").at(-1)}`),
+    });
+    expect(seen.map((s) => s.split(" ")[0])).toEqual(["1/3", "2/3", "3/3"]);
+    expect(seen.map((s) => s.split(" ")[1]).sort()).toEqual(["greeter.ts", "missing.ts", "named-export.ts"]);
+  });
+});

@@ -41,6 +41,7 @@ export async function openManager(
       frozen: options.frozen,
       print: (line) => out.line(line),
       logErrors: options.logErrors,
+      onProgress: (done, total, specifier) => out.progress(`loaded ${done}/${total}: ${specifier}`),
     });
     return { config, manager, report };
   } finally {

@@ -65,6 +65,8 @@ export interface LoadOptions {
   print?: (line: string) => void;
   /** Log each load error through the logger (createManager); default true. */
   logErrors?: boolean;
+  /** Told as each plugin finishes loading (or fails): how many so far, of how many, which. */
+  onProgress?: (done: number, total: number, specifier: string) => void;
 }
 
 /**
@@ -94,11 +96,16 @@ export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {
     }
   }
   const remote = await prepareRemote(config, entries, options.frozen);
+  let done = 0;
+  const finished = (entry: NormalisedEntry) => {
+    const label = typeof entry.use === "string" ? entry.use : `inline:${entry.use.name}`;
+    options.onProgress?.(++done, entries.length, label);
+  };
   const outcomes = await Promise.all(
     entries.map((entry) =>
       loadEntry(entry, config, { logger, print: options.print }, remote).then(
-        (loaded) => loaded,
-        (error: PluginLoadError) => error,
+        (loaded) => (finished(entry), loaded),
+        (error: PluginLoadError) => (finished(entry), error),
       )
     ),
   );
@@ -131,7 +138,12 @@ export async function createManager(
     validate: hooks.validate,
     onError: hooks.onError,
   });
-  const report = await loadPlugins(config, { logger, frozen: options.frozen, print: options.print });
+  const report = await loadPlugins(config, {
+    logger,
+    frozen: options.frozen,
+    print: options.print,
+    onProgress: options.onProgress,
+  });
   const registered: LoadedPlugin[] = [];
   for (const loaded of report.loaded) {
     try {

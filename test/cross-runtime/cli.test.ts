@@ -306,6 +306,29 @@ describe("bernstein on Node and Deno", () => {
     }
   });
 
+  it("uses colour and shows progress only on a terminal, and no colour with NO_COLOR", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const deno = join(REPO, "node_modules", ".bin", "deno");
+    const commands = {
+      node: `node ${join(REPO, "bin", "bernstein.mjs")} plugins check`,
+      deno: `${deno} run -q --allow-read --allow-write --allow-env --allow-net --allow-import ${
+        join(REPO, "src", "cli", "main.ts")
+      } plugins check`,
+    };
+    for (const [runtime, command] of Object.entries(commands)) {
+      // script(1) runs the command on a pseudo-terminal.
+      const onTty = (env: Record<string, string | undefined>) =>
+        spawnSync("script", ["-qec", command, "/dev/null"], { cwd: REPO, encoding: "utf8", env }).stdout;
+      const { NO_COLOR: _, ...withColour } = process.env;
+      const coloured = onTty(withColour);
+      expect([runtime, coloured]).toEqual([runtime, expect.stringContaining("\x1b[32mok\x1b[0m")]);
+      expect(coloured).toContain("loaded 2/2: ");
+      expect(onTty({ ...withColour, NO_COLOR: "1" })).not.toContain("\x1b[32m");
+      const piped = await runCli(runtime as "node" | "deno", ["plugins", "check"], { env: { NO_COLOR: "" } });
+      expect(piped.stdout + piped.stderr).not.toContain("\x1b[");
+    }
+  });
+
   it("says what is wrong with a config, with exit code 1", async () => {
     await project.write("bernstein.config.json", JSON.stringify({ plugins: [42], hooks: { timeoutMs: 0 } }));
     const { node, deno } = await both(["plugins", "check"], { cwd: project.dir });
