@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT: string = resolve(fileURLToPath(new URL("..", import.meta.url)));
 /** The Deno binary npm installed. */
 export const DENO: string = join(ROOT, "node_modules", ".bin", "deno");
-const TSX_LOADER = join(ROOT, "node_modules", "tsx", "dist", "loader.mjs");
+// As shipped: the library's own TypeScript loader, which the bernstein command uses.
+const REGISTER = join(ROOT, "bin", "register.mjs");
 
 /**
  * Runs a TypeScript script on a runtime and parses the JSON line it prints last.
@@ -21,7 +22,7 @@ export function runScript(
   env: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
   const [command, argv] = runtime === "node"
-    ? ["node", ["--import", `file://${TSX_LOADER}`, script, ...args]]
+    ? ["node", ["--import", `file://${REGISTER}`, script, ...args]]
     : [DENO, ["run", "-A", "-q", script, ...args]];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 
 /** Which runtime this is and its version. */
 export interface RuntimeInfo {
@@ -33,12 +34,12 @@ export function runtime(): RuntimeInfo {
   return { name: "node", version: globalThis.process.versions.node };
 }
 
-let typeScriptOnNode: Promise<unknown> | undefined;
+const REGISTERED = Symbol.for("bernstein.typescript");
 
 /**
  * Imports a module by absolute URL on either runtime. Deno imports TypeScript
- * natively; on Node, when the process was not started with tsx and a TypeScript
- * file is refused, tsx's loader is registered once (lazily) and the import is retried.
+ * natively; on Node, when a TypeScript file is refused, the library's TypeScript
+ * loader (src/runtime/node-typescript.mjs) is registered once and the import retried.
  *
  * @param url An absolute `file:` URL (or any URL the runtime can import).
  * @returns The module namespace.
@@ -56,25 +57,24 @@ export async function importModule(url: string): Promise<Record<string, unknown>
 }
 
 /**
- * On Node, registers tsx's loader unless TypeScript already loads (the process was
- * started with tsx) or `force` says it does not. Does nothing on Deno.
+ * On Node, registers the library's TypeScript loader unless TypeScript already
+ * loads: the bernstein command registered it, or the process runs under tsx. Does
+ * nothing on Deno.
  *
- * @param force Register without probing: an import has just failed for want of it.
+ * @param force Register without looking: an import has just failed for want of it.
  */
 export async function ensureTypeScript(force = false): Promise<void> {
-  if (runtime().name !== "node") return;
-  typeScriptOnNode ??= (async () => {
-    if (!force && loadsTypeScript()) return;
-    // Both loaders: .ts files in a package that is not "type": "module" go through CommonJS.
-    const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
-    cjs.register();
-    esm.register();
-  })();
-  await typeScriptOnNode;
+  const global = globalThis as { [REGISTERED]?: boolean };
+  if (runtime().name !== "node" || global[REGISTERED] || (!force && underTsx())) return;
+  const { register } = await import("node:module");
+  register(new URL("./node-typescript.mjs", import.meta.url), {
+    data: { cacheDir: fileURLToPath(new URL("../../node_modules/.cache/bernstein-ts", import.meta.url)) },
+  });
+  global[REGISTERED] = true;
 }
 
-/** Whether tsx's loader is already in this Node process (started with `tsx` or `--import tsx`). */
-function loadsTypeScript(): boolean {
+/** Whether tsx's loader is in this Node process (started with `tsx` or `--import tsx`). */
+function underTsx(): boolean {
   const flags = [...globalThis.process.execArgv, globalThis.process.env.NODE_OPTIONS ?? ""];
   return flags.some((flag) => /[\\/]tsx[\\/]|^tsx$|--import[= ]tsx/.test(flag));
 }
