@@ -8,7 +8,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import semver from "semver";
 import { runtime } from "../runtime/mod.ts";
 
 /** An installed package, resolved. */
@@ -48,7 +47,9 @@ export async function resolveNpm(
   fromDir: string,
 ): Promise<ResolvedPackage> {
   const install = `npm install ${name}${range ? `@${range}` : ""}`;
-  if (range !== undefined && semver.validRange(range) === null) {
+  // semver is loaded only when a range is given: it is many CommonJS files, slow to start on Deno.
+  const semver = range === undefined ? undefined : (await import("semver")).default;
+  if (range !== undefined && semver!.validRange(range) === null) {
     throw new Error(`"${range}" is not a valid version range`);
   }
   const dir = await findPackageDir(name, fromDir);
@@ -57,7 +58,7 @@ export async function resolveNpm(
   }
   const pkg = await readPackageJson(dir);
   const version = pkg.version ?? "0.0.0";
-  if (range !== undefined && !semver.satisfies(version, range, { includePrerelease: true })) {
+  if (range !== undefined && !semver!.satisfies(version, range, { includePrerelease: true })) {
     throw new Error(`installed ${name}@${version} does not satisfy ${range}: run ${install}`);
   }
   const target = resolveEntry(pkg, subpath);
