@@ -20,10 +20,11 @@ export function runScript(
   script: string,
   args: string[],
   env: Record<string, string> = {},
+  denoFlags: string[] = ["--no-lock"],
 ): Promise<Record<string, unknown>> {
   const [command, argv] = runtime === "node"
     ? ["node", ["--import", `file://${REGISTER}`, script, ...args]]
-    : [DENO, ["run", "-A", "-q", script, ...args]];
+    : [DENO, ["run", "-A", "-q", ...denoFlags, script, ...args]];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
     let stdout = "";

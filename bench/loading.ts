@@ -99,12 +99,14 @@ export async function loading(): Promise<LoadingResult[]> {
           }),
         );
         const env = { JSR_URL: jsr.url, DENO_DIR: join(dir, ".deno") };
-        const first = await runScript(runtime, REMOTE, [dir], env);
+        // Deno's lock for these runs is the benchmark's own, not the repository's.
+        const lock = [`--lock=${join(dir, "deno.lock")}`];
+        const first = await runScript(runtime, REMOTE, [dir], env, lock);
         if (first.loaded !== 21) throw new Error(`${runtime}: ${JSON.stringify(first.errors)}`);
         cold.push(first.ms as number);
         jsr.requests.length = 0;
         host.requests.length = 0;
-        cached.push((await runScript(runtime, REMOTE, [dir], env)).ms as number);
+        cached.push((await runScript(runtime, REMOTE, [dir], env, lock)).ms as number);
         cachedRequests += jsr.requests.length + host.requests.length;
         process.stderr.write(".");
       }

@@ -63,14 +63,22 @@ export async function importModule(url: string): Promise<Record<string, unknown>
  *
  * @param force Register without looking: an import has just failed for want of it.
  */
-export async function ensureTypeScript(force = false): Promise<void> {
-  const global = globalThis as { [REGISTERED]?: boolean };
-  if (runtime().name !== "node" || global[REGISTERED] || (!force && underTsx())) return;
-  const { register } = await import("node:module");
-  register(new URL("./node-typescript.mjs", import.meta.url), {
-    data: { cacheDir: fileURLToPath(new URL("../../node_modules/.cache/bernstein-ts", import.meta.url)) },
+export function ensureTypeScript(force = false): Promise<void> {
+  const global = globalThis as { [REGISTERED]?: boolean | Promise<void> };
+  if (runtime().name !== "node" || (!force && underTsx())) return Promise.resolve();
+  const registered = global[REGISTERED];
+  if (registered === true) return Promise.resolve();
+  if (registered) return registered;
+  // The promise is stored at once, so that plugins imported in parallel register it once.
+  const registering = import("node:module").then(({ register }) => {
+    register(new URL("./node-typescript.mjs", import.meta.url), {
+      data: { cacheDir: fileURLToPath(new URL("../../node_modules/.cache/bernstein-ts", import.meta.url)) },
+    });
+    globalThis.process.setSourceMapsEnabled(true);
+    global[REGISTERED] = true;
   });
-  global[REGISTERED] = true;
+  global[REGISTERED] = registering;
+  return registering;
 }
 
 /** Whether tsx's loader is in this Node process (started with `tsx` or `--import tsx`). */

@@ -1,17 +1,26 @@
 // @ts-check
 // TypeScript for Node without tsx: module loader hooks that transpile .ts, .mts
 // and .tsx files with esbuild (types stripped, nothing checked) and keep the output
-// in a cache keyed by the source's hash, so that a second start transpiles nothing
-// and loads no esbuild at all. Plain JavaScript, so that Node can load it as is.
-// Also lets a TypeScript file import "./x.js" when only x.ts exists (TypeScript's
-// own convention for NodeNext projects).
+// in a cache keyed by the source, the esbuild version and these options, so that a
+// second start transpiles nothing and loads no esbuild at all. Caching is best
+// effort: a cache that cannot be written is skipped. Plain JavaScript, so that
+// Node can load it as is.
+//
+// Also lets a TypeScript file import "./x.js" when only x.ts or x.tsx exists
+// (TypeScript's convention for ES module projects). As on Deno, imports need their
+// extension and TypeScript files are ES modules (no require, no .cts).
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const TYPESCRIPT = /\.(ts|mts|tsx)$/;
+/** Bump when the transform options change: it is part of every cache key. */
+const OPTIONS = "esnext-esm-inline-maps-1";
 let cacheDir = "";
+/** @type {string | undefined} */
+let esbuildVersion;
 /** @type {Promise<typeof import("esbuild")> | undefined} */
 let esbuild;
 
@@ -31,12 +40,22 @@ export async function resolve(specifier, context, next) {
   } catch (error) {
     const parent = context.parentURL ?? "";
     if (
-      /** @type {{ code?: string }} */ (error).code === "ERR_MODULE_NOT_FOUND" &&
-        TYPESCRIPT.test(parent) && /^\.{1,2}\/.*\.(m?)js$/.test(specifier)
+      /** @type {{ code?: string }} */ (error).code !== "ERR_MODULE_NOT_FOUND" ||
+        !TYPESCRIPT.test(parent) || !/^\.{1,2}\/.*\.m?js$/.test(specifier)
     ) {
-      return await next(specifier.replace(/\.(m?)js$/, ".$1ts"), context);
+      throw error;
     }
-    throw error;
+    const candidates = specifier.endsWith(".mjs")
+      ? [specifier.replace(/\.mjs$/, ".mts")]
+      : [specifier.replace(/\.js$/, ".ts"), specifier.replace(/\.js$/, ".tsx")];
+    for (const candidate of candidates) {
+      try {
+        return await next(candidate, context);
+      } catch {
+        // try the next one
+      }
+    }
+    throw error; // the original error names the file that was asked for
   }
 }
 
@@ -49,7 +68,10 @@ export async function load(url, context, next) {
   if (!url.startsWith("file:") || !TYPESCRIPT.test(url.split("?")[0])) return next(url, context);
   const path = fileURLToPath(url);
   const source = await readFile(path, "utf8");
-  const key = createHash("sha256").update(url).update("\0").update(source).digest("hex");
+  esbuildVersion ??= version();
+  const key = createHash("sha256").update(`${url}\0${OPTIONS}\0${esbuildVersion}\0`).update(source).digest(
+    "hex",
+  );
   const cached = join(cacheDir, `${key}.mjs`);
   try {
     return { format: "module", source: await readFile(cached, "utf8"), shortCircuit: true };
@@ -61,13 +83,29 @@ export async function load(url, context, next) {
   const result = await transform(source, {
     loader: url.endsWith(".tsx") ? "tsx" : "ts",
     format: "esm",
-    target: "es2022",
+    // esnext keeps import attributes (with { type: "json" }) and everything else as written.
+    target: "esnext",
     sourcefile: path,
     sourcemap: "inline",
   });
-  await mkdir(cacheDir, { recursive: true });
-  const temporary = `${cached}.${process.pid}.tmp`;
-  await writeFile(temporary, result.code);
-  await rename(temporary, cached);
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    const temporary = `${cached}.${process.pid}.tmp`;
+    await writeFile(temporary, result.code);
+    await rename(temporary, cached);
+  } catch {
+    // A cache that cannot be written costs a transpile per start, nothing else.
+  }
   return { format: "module", source: result.code, shortCircuit: true };
+}
+
+/** esbuild's version, read from its package.json (without starting esbuild). */
+function version() {
+  try {
+    const require = createRequire(import.meta.url);
+    return JSON.parse(require("node:fs").readFileSync(require.resolve("esbuild/package.json"), "utf8"))
+      .version;
+  } catch {
+    return "unknown";
+  }
 }

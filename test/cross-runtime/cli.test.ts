@@ -279,6 +279,37 @@ describe("bernstein on Node and Deno", () => {
     expect(deno.stdout).toBe(node.stdout);
   });
 
+  it("loads TypeScript plugins on Node that import JSON with attributes and a .tsx file as .js", async () => {
+    await project.write("data.json", JSON.stringify({ greeting: "hello" }));
+    await project.write("label.tsx", `export const label = (name: string): string => \`<\${name}>\`;\n`);
+    await project.write(
+      "plugin.ts",
+      `import data from "./data.json" with { type: "json" };\nimport { label } from "./label.js";\n` +
+        `export default { name: label(data.greeting), hooks: {} };\n`,
+    );
+    await project.write("bernstein.config.ts", `export default { plugins: ["./plugin.ts"] };\n`);
+    const node = await runCli("node", ["plugins", "check"], { cwd: project.dir });
+    expect([node.code, node.stderr]).toEqual([0, ""]);
+    expect(node.stdout).toContain("ok    <hello> (./plugin.ts)");
+  });
+
+  it("points stack traces of a TypeScript plugin at its TypeScript lines on Node", async () => {
+    const { spawnSync } = await import("node:child_process");
+    await project.write(
+      "thrower.ts",
+      `interface Unused { a: string }\ntype Also = Unused;\n\nexport function boom(): never {\n  throw new Error("boom");\n}\n`,
+    );
+    await project.write(
+      "host.ts",
+      `import { boom } from "./thrower.ts";\ntry { boom(); } catch (e) { console.log((e as Error).stack); }\n`,
+    );
+    const run = spawnSync("node", ["--import", join(REPO, "bin", "register.mjs"), "host.ts"], {
+      cwd: project.dir,
+      encoding: "utf8",
+    });
+    expect(run.stdout).toMatch(/thrower\.ts:5:9/);
+  });
+
   it("treats an unreadable events file as a usage error, before any plugin is set up", async () => {
     await project.write("bernstein.config.json", JSON.stringify({ plugins: [] }));
     const { node, deno } = await both(["run", "--events", "nope.jsonl"], { cwd: project.dir });

@@ -173,7 +173,7 @@ export class RemoteResolver {
   async load(url: string): Promise<LoadedSource> {
     const source = await this.fetchVerified(url);
     // Transpiled TypeScript is cached by the source's hash: a cached run needs no esbuild.
-    const key = `transpiled:${sha256Hex(source.body)}`;
+    const key = `transpiled:esnext-1:${sha256Hex(source.body)}`;
     const done = await this.cache.get(key);
     if (done !== undefined) return { source: new TextDecoder().decode(done.body), format: "module" };
     const prepared = await prepare(url, source);
@@ -350,7 +350,7 @@ async function prepare(url: string, source: RemoteSource): Promise<LoadedSource 
     const result = await transform(text, {
       loader: kind,
       format: "esm",
-      target: "es2022",
+      target: "esnext", // keeps import attributes such as with { type: "json" }
       sourcefile: url,
       sourcemap: "inline",
     });
