@@ -2,7 +2,8 @@
  * Node module customisation hooks (run in Node's loader thread) that give Node
  * what Deno has natively: `jsr:` and `https:` imports, relative imports inside
  * remote modules, and bare or `npm:` imports inside them resolved from the
- * project's node_modules. Registered by `node.ts`, after tsx, so that these run first.
+ * project's node_modules. Registered by `node.ts` after the TypeScript loader (the library's
+ * own, or tsx), so that these run first.
  *
  * @module
  */
