@@ -62,7 +62,12 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
         relative(process.cwd(), pluginFile).replaceAll("\\", "/")
       }" to plugins in bernstein.config.ts`,
     );
-    out.line(`  test it: deno test ${shown(testFile)}   or   node --import tsx --test ${shown(testFile)}`);
+    out.line(`  test it: node --import tsx --test ${shown(testFile)}`);
+    out.line(
+      `      or:  npx deno test --allow-read --allow-env ${
+        shown(testFile)
+      }   (plain deno with a global Deno)`,
+    );
   }
   return 0;
 }
