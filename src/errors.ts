@@ -16,6 +16,8 @@ export interface Problem {
 /** Base class of every error this library throws on purpose. */
 export class BernsteinError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What went wrong, action first.
    * @param options Standard error options; pass `cause` when wrapping.
    */
@@ -36,6 +38,8 @@ export class PluginValidationError extends BernsteinError {
   readonly problems: readonly Problem[];
 
   /**
+   * Creates the error.
+   *
    * @param plugin Name of the offending plugin.
    * @param problems Every problem found in it.
    * @param options Standard error options.
@@ -58,6 +62,8 @@ export class HookArgumentsError extends BernsteinError {
   readonly problems: readonly Problem[];
 
   /**
+   * Creates the error.
+   *
    * @param hook Name of the hook.
    * @param problems Every problem found in the arguments.
    */
@@ -74,6 +80,8 @@ export class UnknownHookError extends BernsteinError {
   readonly hook: string;
 
   /**
+   * Creates the error.
+   *
    * @param hook The unknown name.
    * @param suggestion The closest known hook name, if any.
    */
@@ -96,6 +104,8 @@ export class HookTimeoutError extends BernsteinError {
   readonly timeoutMs: number;
 
   /**
+   * Creates the error.
+   *
    * @param plugin Plugin name.
    * @param hook Hook name.
    * @param timeoutMs The deadline that passed.
@@ -131,6 +141,8 @@ export class ConfigError extends BernsteinError {
   readonly problems: readonly Problem[];
 
   /**
+   * Creates the error.
+   *
    * @param file The config file, if known.
    * @param summary What went wrong, action first.
    * @param problems Each problem with its path inside the config.
@@ -156,6 +168,8 @@ export class PluginLoadError extends BernsteinError {
   readonly entry: string;
 
   /**
+   * Creates the error.
+   *
    * @param specifier The specifier as written.
    * @param entry Where the entry sits in the config.
    * @param reason What went wrong and what to do.
@@ -174,6 +188,8 @@ export class LoadFailedError extends BernsteinError {
   readonly errors: readonly PluginLoadError[];
 
   /**
+   * Creates the error.
+   *
    * @param errors Every plugin load error.
    */
   constructor(errors: readonly PluginLoadError[]) {

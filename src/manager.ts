@@ -156,6 +156,8 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   #seq = 0;
 
   /**
+   * Creates a manager with Bernstein's hook specs (or the ones given) and no plugins.
+   *
    * @param options Contract, logger, deadlines, error mode, validation and breaker.
    * @throws {HookSpecError} When an option is out of range or the specs are malformed.
    */
@@ -393,6 +395,8 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   }
 
   /**
+   * Tells whether a name is blocked.
+   *
    * @param name Plugin name.
    * @returns Whether the name is blocked.
    */
@@ -401,6 +405,8 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   }
 
   /**
+   * Finds a registered plugin.
+   *
    * @param name Plugin name.
    * @returns The registered plugin, or `undefined`.
    */

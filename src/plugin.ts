@@ -175,6 +175,14 @@ const FACTORY_BRAND: unique symbol = Symbol.for("bernstein.pluginFactory") as ne
 export function definePlugin<Specs extends HookSpecs = BernsteinHookSpecs>(
   definition: Plugin<NoInfer<Specs>>,
 ): Plugin<Specs>;
+/**
+ * Defines a plugin factory: `options` (a valibot schema) are validated before
+ * `setup` makes an instance; see the overload above for the plain form.
+ *
+ * @param definition Name, options schema and setup.
+ * @returns The branded factory.
+ * @throws {PluginValidationError} When the shape is wrong.
+ */
 export function definePlugin<
   O extends OptionsSchema,
   Specs extends HookSpecs = BernsteinHookSpecs,
