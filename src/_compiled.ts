@@ -6,7 +6,7 @@
 // registration; only indices go into the source, never plugin names or code.
 import { continueAsync } from "./_fastpath.ts";
 import { InvocationContext, SKIP } from "./_invocation.ts";
-import type { HookRunner, ImplRecord } from "./runner.ts";
+import { type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
 
 /** A compiled call list. */
 export type CompiledCall = (runner: HookRunner, args: unknown) => unknown;
@@ -39,7 +39,8 @@ export function compileCall(impls: ImplRecord[], firstResult: boolean): Compiled
         `  r = R${i};`,
         `  if (!r.state.off) {`,
         `    start = (r.ticks++ & mask) === 0 ? performance.now() : NaN;`,
-        `    ctx = r.wantsCtx ? new IC(r) : r.sharedCtx;`,
+        // Known when the list is compiled (its first call), so the choice is baked in.
+        `    ctx = ${needsContext(impls[i]) ? "new IC(r)" : "r.sharedCtx"};`,
         `    try { result = F${i}(args, ctx); } catch (error) { runner.failed(r, args, error, start, "error", undefined); result = SKIP; }`,
         `    if (result !== SKIP && result !== undefined && result !== null) {`,
         `      if ((typeof result === "object" || typeof result === "function") && typeof result.then === "function") {`,

@@ -8,7 +8,7 @@ import type { Watched, Wheel } from "./_deadlines.ts";
 import { InvocationContext, isThenable, SKIP } from "./_invocation.ts";
 import { HookTimeoutError } from "./errors.ts";
 import type { HookContext } from "./plugin.ts";
-import type { HookRunner, ImplRecord } from "./runner.ts";
+import { type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
 
 /**
  * Runs plain implementations in order; synchronous until one returns a thenable.
@@ -176,7 +176,7 @@ class AsyncRun implements Watched {
       const record = impls[this.index];
       if (record.state.off) continue;
       const start = (record.ticks++ & mask) === 0 ? performance.now() : NaN;
-      const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
+      const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
       let result: unknown;
       try {
         result = record.fn(args, ctx);

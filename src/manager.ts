@@ -40,7 +40,6 @@ import {
   MAX_TIMEOUT_MS,
 } from "./spec.ts";
 import { closest } from "./_suggest.ts";
-import { ignoresArgument } from "./_params.ts";
 
 /** Options of a {@linkcode PluginManager}. */
 export interface PluginManagerOptions<S extends HookSpecs> {
@@ -628,7 +627,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       timeoutMs: this.#timeoutMs,
       ticks: 0,
       checksResult: caller.spec.result !== undefined && this.#runner.settings.validate,
-      wantsCtx: !ignoresArgument(fn, wrapper ? 2 : 1),
+      wantsCtx: undefined,
       sharedCtx: {
         plugin: state.name,
         hook: caller.name,

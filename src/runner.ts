@@ -13,6 +13,7 @@ import * as v from "valibot";
 import { BernsteinError, HookArgumentsError, HookTimeoutError } from "./errors.ts";
 import { deepFreeze, frozenCopy } from "./_freeze.ts";
 import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts";
+import { ignoresArgument } from "./_params.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { runFast } from "./_fastpath.ts";
 import { compileCall, type CompiledCall, MAX_COMPILED } from "./_compiled.ts";
@@ -123,7 +124,7 @@ export interface ImplRecord {
   /** Whether results are checked against the hook's result schema. */
   readonly checksResult: boolean;
   /** Whether the function may read `ctx` (and so gets a fresh one per invocation). */
-  readonly wantsCtx: boolean;
+  wantsCtx: boolean | undefined;
   readonly sharedCtx: HookContext;
 }
 
@@ -318,7 +319,7 @@ export class HookRunner {
     const tick = record.ticks++;
     const timed = this.monitors.length > 0 || (tick & this.settings.sampleMask) === 0;
     if (frame !== undefined) frame.timed = timed;
-    const ctx = record.wantsCtx ? new InvocationContext(record) : record.sharedCtx;
+    const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
     if (this.monitors.length > 0) this.notifyBefore(record, args);
     const start = timed ? performance.now() : NaN;
     let result: unknown;
@@ -672,6 +673,15 @@ class Frame {
   close(): void {
     this.closed = true;
   }
+}
+
+/**
+ * Whether an implementation may read `ctx`, and so gets a fresh one per invocation.
+ * Decided on first use rather than at registration: reading a function's source
+ * (Function.prototype.toString) is slow on Deno, and `plugins check` calls nothing.
+ */
+export function needsContext(record: ImplRecord): boolean {
+  return record.wantsCtx ??= !ignoresArgument(record.fn, record.wrapper ? 2 : 1);
 }
 
 /** A result that failed the hook's result schema. */
