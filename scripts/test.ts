@@ -23,6 +23,18 @@ interface Step {
 }
 
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
+
+/** The behaviour suite on one runtime, with a JSON report to count from. */
+function suite(runtime: "node" | "deno", command: string, prefix: string[]): Step {
+  const report = join(out, `${runtime}.json`);
+  return {
+    name: `vitest on ${runtime}`,
+    command,
+    args: [...prefix, vitest, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    env: { BERNSTEIN_TEST_RUNTIME: runtime },
+    report,
+  };
+}
 const steps: Step[] = [
   { name: "tsc", command: node, args: [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", root] },
   {
@@ -32,34 +44,8 @@ const steps: Step[] = [
   },
   { name: "deno lint", command: deno, args: ["lint", "--quiet"] },
   { name: "deno fmt", command: deno, args: ["fmt", "--check", "--quiet"] },
-  {
-    name: "vitest on node",
-    command: node,
-    args: [
-      vitest,
-      "run",
-      "--reporter=default",
-      "--reporter=json",
-      `--outputFile.json=${join(out, "node.json")}`,
-    ],
-    env: { BERNSTEIN_TEST_RUNTIME: "node" },
-    report: join(out, "node.json"),
-  },
-  {
-    name: "vitest on deno",
-    command: deno,
-    args: [
-      "run",
-      "-A",
-      vitest,
-      "run",
-      "--reporter=default",
-      "--reporter=json",
-      `--outputFile.json=${join(out, "deno.json")}`,
-    ],
-    env: { BERNSTEIN_TEST_RUNTIME: "deno" },
-    report: join(out, "deno.json"),
-  },
+  suite("node", node, []),
+  suite("deno", deno, ["run", "-A"]),
 ];
 
 rmSync(out, { recursive: true, force: true });

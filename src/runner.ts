@@ -208,12 +208,7 @@ export class HookRunner {
     }
     caller.history?.push(args);
     const wrappers = caller.wrappers;
-    if (wrappers.length === 0) {
-      if (this.monitors.length === 0 && caller.impls.length <= MAX_COMPILED) {
-        return (caller.compiled ??= compileCall(caller.impls, caller.spec.firstResult))(this, args);
-      }
-      return this.runPlain(caller.impls, caller.spec.firstResult, args, 0, undefined);
-    }
+    if (wrappers.length === 0) return this.runPlain(caller, caller.impls, args);
     return this.runLevel(new Call(caller, wrappers, caller.impls, args), 0);
   }
 
@@ -230,7 +225,7 @@ export class HookRunner {
     const step = (): Promise<void> | undefined => {
       try {
         while (index < history.length && !record.state.removed) {
-          const result = this.runPlain(single, false, history[index++], 0, undefined);
+          const result = this.runPlain(record.caller, single, history[index++]);
           if (result instanceof Promise) {
             return result.then(step, (error) => {
               if (!record.state.removed) caughtUp();
@@ -251,13 +246,7 @@ export class HookRunner {
   /** Runs one wrapper level of a call, or the plain implementations below the last one. */
   runLevel(call: Call, depth: number): unknown {
     const wrappers = call.wrappers;
-    if (depth === wrappers.length) {
-      const caller = call.caller;
-      if (this.monitors.length === 0 && call.impls === caller.impls && caller.impls.length <= MAX_COMPILED) {
-        return (caller.compiled ??= compileCall(caller.impls, caller.spec.firstResult))(this, call.args);
-      }
-      return this.runPlain(call.impls, caller.spec.firstResult, call.args, 0, undefined);
-    }
+    if (depth === wrappers.length) return this.runPlain(call.caller, call.impls, call.args);
     const record = wrappers[depth];
     if (record.state.off) return this.runLevel(call, depth + 1);
     const frame = new Frame(this, call, depth + 1);
@@ -268,16 +257,21 @@ export class HookRunner {
     return result === SKIP ? frame.next() : result;
   }
 
-  private runPlain(
-    impls: ImplRecord[],
-    first: boolean,
-    args: unknown,
-    from: number,
-    acc: unknown[] | undefined,
-  ): unknown {
-    // Monitors need every invocation timed and reported: they take the general path.
-    if (this.monitors.length === 0) return runFast(this, impls, first, args);
-    for (let i = from; i < impls.length; i++) {
+  /**
+   * Runs plain implementations of `caller` (its current list, or a snapshot or a
+   * single record): through the compiled list when it is the current one, the fast
+   * loop otherwise, and the general path when monitors need every invocation.
+   */
+  private runPlain(caller: HookCaller, impls: ImplRecord[], args: unknown): unknown {
+    const first = caller.spec.firstResult;
+    if (this.monitors.length === 0) {
+      if (impls === caller.impls && impls.length <= MAX_COMPILED) {
+        return (caller.compiled ??= compileCall(impls, first))(this, args);
+      }
+      return runFast(this, impls, first, args);
+    }
+    let acc: unknown[] | undefined;
+    for (let i = 0; i < impls.length; i++) {
       const result = this.invoke(impls[i], args, undefined);
       if (result === SKIP || result === undefined || result === null) continue;
       if (result instanceof Promise) return this.runPlainAsync(impls, first, args, i, result, acc);
