@@ -24,37 +24,64 @@ export const MAX_COMPILED = 512;
 export function compileCall(impls: ImplRecord[], firstResult: boolean): CompiledCall {
   // Only the literal true or false goes into the source, whatever the spec held.
   const first = firstResult === true;
-  // Chunks of CHUNK implementations, each its own function ending in a call to the
-  // next: small functions get optimised where one huge function would not.
+  // Two variants: the timed one (sampled calls, see RunnerSettings.sampleMask) reads
+  // the clock around every implementation; the untimed one never does.
+  const chunks = [...chunksOf(impls, first, "t", true), ...chunksOf(impls, first, "u", false)];
+  const bindings = impls.map((_, i) => `const R${i} = IMPLS[${i}], S${i} = R${i}.state, F${i} = R${i}.fn;`)
+    .join("\n");
+  const contexts = impls.map((record, i) =>
+    // Known when the list is compiled (its first call), so the choice is baked in.
+    needsContext(record) ? "" : `const C${i} = R${i}.sharedCtx;`
+  ).join("\n");
+  const body = impls.length === 0
+    ? `return function compiledCall() { return ${first ? "undefined" : "[]"}; };`
+    : `${chunks.join("\n")}
+return function compiledCall(runner, args) {
+  return (CALLER.calls++ & runner.settings.sampleMask) === 0 ? t0(runner, args, undefined) : u0(runner, args, undefined);
+};`;
+  const factory = new Function(
+    "IMPLS",
+    "CALLER",
+    "IC",
+    "SKIP",
+    "ASYNC",
+    `"use strict";\n${bindings}\n${contexts}\n${body}`,
+  );
+  return factory(impls, impls[0]?.caller, InvocationContext, SKIP, continueAsync) as CompiledCall;
+}
+
+/**
+ * The chunk functions of one variant: CHUNK implementations each, each chunk ending
+ * in a call to the next. Small functions get optimised where one huge one would not.
+ */
+function chunksOf(impls: ImplRecord[], first: boolean, prefix: string, timed: boolean): string[] {
   const chunks: string[] = [];
   const count = Math.ceil(impls.length / CHUNK);
-  for (let c = count - 1; c >= 0; c--) {
+  const start = timed ? "start" : "NaN";
+  for (let c = 0; c < count; c++) {
     const lines: string[] = [
-      `const chunk${c} = function (runner, args, acc) {`,
-      "  let result, start, ctx, r;",
+      `const ${prefix}${c} = function (runner, args, acc) {`,
+      `  let result${timed ? ", start" : ""};`,
     ];
-    lines.push("  const mask = runner.settings.sampleMask;");
     for (let i = c * CHUNK; i < Math.min(impls.length, (c + 1) * CHUNK); i++) {
+      const ctx = needsContext(impls[i]) ? `ctx${i}` : `C${i}`;
       lines.push(
-        `  r = R${i};`,
-        `  if (!r.state.off) {`,
-        `    start = (r.ticks++ & mask) === 0 ? performance.now() : NaN;`,
-        // Known when the list is compiled (its first call), so the choice is baked in.
-        `    ctx = ${needsContext(impls[i]) ? "new IC(r)" : "r.sharedCtx"};`,
-        `    try { result = F${i}(args, ctx); } catch (error) { runner.failed(r, args, error, start, "error", undefined); result = SKIP; }`,
-        `    if (result !== SKIP && result !== undefined && result !== null) {`,
-        `      if ((typeof result === "object" || typeof result === "function") && typeof result.then === "function") {`,
-        `        return ASYNC(runner, IMPLS, ${first}, args, ${i}, acc, result, start, ctx);`,
+        `  if (!S${i}.off) {`,
+        `    R${i}.ticks++;`,
+        ...(needsContext(impls[i]) ? [`    const ctx${i} = new IC(R${i});`] : []),
+        ...(timed ? ["    start = performance.now();"] : []),
+        `    try { result = F${i}(args, ${ctx}); } catch (error) { result = runner.failed(R${i}, args, error, ${start}, "error", undefined); }`,
+        // The common case, an implementation that returns nothing, costs one comparison more.
+        `    if (result === undefined${timed ? " && false" : ""}) {`,
+        `      if (S${i}.consecutiveFailures !== 0) S${i}.consecutiveFailures = 0;`,
+        `    } else if (result !== SKIP) {`,
+        `      if (result !== null && (typeof result === "object" || typeof result === "function") && typeof result.then === "function") {`,
+        `        return ASYNC(runner, IMPLS, ${first}, args, ${i}, acc, result, ${start}, ${ctx}, ${timed});`,
         `      }`,
-        `      if (start === start || r.checksResult) result = runner.ok(r, args, result, start);`,
-        `      else if (r.state.consecutiveFailures !== 0) r.state.consecutiveFailures = 0;`,
+        `      result = runner.ok(R${i}, args, result, ${start});`,
         `      if (result !== SKIP && result !== undefined && result !== null) ${
           first ? "return result;" : "(acc ??= []).push(result);"
         }`,
-        `    } else if (result !== SKIP && start === start) {`,
-        `      runner.ok(r, args, result, start);`,
-        `    } else if (result !== SKIP && r.state.consecutiveFailures !== 0) {`,
-        `      r.state.consecutiveFailures = 0;`,
         `    }`,
         `  }`,
       );
@@ -62,19 +89,12 @@ export function compileCall(impls: ImplRecord[], firstResult: boolean): Compiled
     lines.push(
       c === count - 1
         ? `  return ${first ? "undefined" : "acc ?? []"};`
-        : `  return chunk${c + 1}(runner, args, acc);`,
+        : `  return ${prefix}${c + 1}(runner, args, acc);`,
       "};",
     );
     chunks.push(lines.join("\n"));
   }
-  const bindings = impls.map((_, i) => `const R${i} = IMPLS[${i}], F${i} = R${i}.fn;`).join("\n");
-  const body = impls.length === 0
-    ? `return function compiledCall() { return ${first ? "undefined" : "[]"}; };`
-    : `${
-      chunks.join("\n")
-    }\nreturn function compiledCall(runner, args) { return chunk0(runner, args, undefined); };`;
-  const factory = new Function("IMPLS", "IC", "SKIP", "ASYNC", `"use strict";\n${bindings}\n${body}`);
-  return factory(impls, InvocationContext, SKIP, continueAsync) as CompiledCall;
+  return chunks;
 }
 
 /** Implementations per generated function. */

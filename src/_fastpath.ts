@@ -16,7 +16,9 @@ import { type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
  * @returns The results (or the first one), or a promise of them.
  */
 export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean, args: unknown): unknown {
-  const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined);
+  // Sampled per call, on the hook's call count (see RunnerSettings.sampleMask).
+  const timed = impls.length !== 0 && (impls[0].caller.calls++ & runner.settings.sampleMask) === 0;
+  const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined, timed);
   const result = run.advance();
   return result === PENDING ? run.begin() : result;
 }
@@ -56,6 +58,8 @@ class AsyncRun implements Watched {
     private index: number,
     private acc: unknown[] | undefined,
     settle: Settle | undefined,
+    /** Whether this call is sampled: its implementations are timed. */
+    private readonly timed: boolean,
   ) {
     this.settle = settle ?? UNSET;
   }
@@ -86,6 +90,7 @@ class AsyncRun implements Watched {
       this.index + 1,
       this.acc,
       this.settle,
+      this.timed,
     );
     try {
       this.runner.failed(record, this.args, error, this.start, "timeout", undefined);
@@ -171,11 +176,12 @@ class AsyncRun implements Watched {
    */
   advance(): unknown {
     const { impls, args, runner } = this;
-    const mask = runner.settings.sampleMask;
+    const timed = this.timed;
     for (; this.index < impls.length; this.index++) {
       const record = impls[this.index];
       if (record.state.off) continue;
-      const start = (record.ticks++ & mask) === 0 ? performance.now() : NaN;
+      record.ticks++;
+      const start = timed ? performance.now() : NaN;
       const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
       let result: unknown;
       try {
@@ -211,8 +217,9 @@ export function continueAsync(
   thenable: PromiseLike<unknown>,
   start: number,
   ctx: HookContext,
+  timed: boolean,
 ): Promise<unknown> {
-  const run = new AsyncRun(runner, impls, first, args, index, acc, undefined);
+  const run = new AsyncRun(runner, impls, first, args, index, acc, undefined, timed);
   run.next = thenable;
   run.nextStart = start;
   run.nextCtx = ctx;

@@ -154,9 +154,14 @@ export class HookCaller {
   /** The compiled form of `impls`, made on first use after each rebuild. */
   compiled: CompiledCall | undefined;
 
+  /** Calls through the fast paths since the last rebuild: their sampling clock. */
+  calls = 0;
+
   /** Sorts the records into two new call lists (never mutating the old ones). */
   rebuild(defaultTimeoutMs: number): void {
     this.compiled = undefined;
+    // The next call is timed, so that a new implementation's first call is measured.
+    this.calls = 0;
     const timeout = this.spec.timeoutMs ?? defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
     const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
@@ -174,8 +179,10 @@ export interface RunnerSettings {
   readonly maxFailures: number;
   readonly logger: Logger;
   /**
-   * Which invocations the fast path times: those where `ticks & sampleMask` is 0.
-   * 15 times one in sixteen (and the first); 0 times every one.
+   * Which calls the fast paths time: those where the hook's call count (since its
+   * last change of registration) `& sampleMask` is 0; every implementation of such a
+   * call is timed. 15 times one call in sixteen (and the first); 0 times every one.
+   * The general path (wrappers) samples per implementation, on its `ticks`.
    */
   readonly sampleMask: number;
 }

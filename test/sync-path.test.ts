@@ -119,3 +119,48 @@ describe("long call lists", () => {
     expect(m.hook.onAgentDied({ agentId: "a", reason: "r" })).toEqual(["answer 45"]);
   });
 });
+
+describe("sampled durations", () => {
+  /** Busy-waits, so that the duration is real synchronous work. */
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) { /* working */ }
+  };
+
+  it("time every implementation of a sampled call and scale the total to all calls", () => {
+    const { manager } = testManager();
+    manager.register({ name: "slow", hooks: { onTaskCreated: () => busy(2) } });
+    manager.register({ name: "fast", hooks: { onTaskCreated: () => undefined } });
+    for (let i = 0; i < 32; i++) manager.hook.onTaskCreated({ task });
+    const [slow, fast] = manager.stats();
+    expect(slow).toMatchObject({ name: "slow", calls: 32, errors: 0 });
+    expect(fast).toMatchObject({ name: "fast", calls: 32 });
+    // Two of the 32 calls were timed; each counts for sixteen.
+    expect(slow.totalMs).toBeGreaterThanOrEqual(64);
+    expect(slow.maxMs).toBeGreaterThanOrEqual(2);
+    expect(fast.totalMs).toBeLessThan(slow.totalMs / 10);
+  });
+
+  it("time the first call of an implementation registered later", () => {
+    const { manager } = testManager();
+    manager.register({ name: "early", hooks: { onTaskCreated: () => undefined } });
+    for (let i = 0; i < 5; i++) manager.hook.onTaskCreated({ task });
+    manager.register({ name: "late", hooks: { onTaskCreated: () => busy(3) } });
+    manager.hook.onTaskCreated({ task });
+    const late = manager.stats().find((s) => s.name === "late")!;
+    expect(late.calls).toBe(1);
+    expect(late.maxMs).toBeGreaterThanOrEqual(3);
+    expect(late.totalMs).toBeGreaterThanOrEqual(3);
+  });
+
+  it("time every call with timing: every-call", () => {
+    const { manager } = testManager({ timing: "every-call" });
+    let n = 0;
+    manager.register({ name: "p", hooks: { onTaskCreated: () => void (++n === 7 && busy(5)) } });
+    for (let i = 0; i < 10; i++) manager.hook.onTaskCreated({ task });
+    const [stats] = manager.stats();
+    expect(stats.maxMs).toBeGreaterThanOrEqual(5);
+    expect(stats.totalMs).toBeGreaterThanOrEqual(5);
+    expect(stats.totalMs).toBeLessThan(50);
+  });
+});
