@@ -25,7 +25,7 @@ function ours(n: number, impl: () => unknown, wrappers = 0): PluginManager {
   }
   return m;
 }
-const only = process.env.BENCH_ONLY ?? "sync,async,wrap";
+const only = (process.env.BENCH_ONLY ?? "sync,async,wrap").split(",");
 const row = async (label: string, fn: () => unknown) =>
   console.log(label.padEnd(40), (await median(fn)).toFixed(1));
 if (only.includes("sync")) {

@@ -457,3 +457,62 @@ describe("specs and options", () => {
     expect(seen).toEqual(["first", "second", "second"]);
   });
 });
+
+describe("the asynchronous rest of a call", () => {
+  it("keeps order, isolation and deadlines for every kind of implementation after the first promise", async () => {
+    const m = manager({ timeoutMs: 1_000, circuitBreaker: false });
+    const seen: string[] = [];
+    const add = (name: string, impl: unknown) => m.register({ name, hooks: { collect: impl as never } });
+    add("async-a", async () => (seen.push("a"), "a"));
+    add("sync-throws", () => {
+      seen.push("throws");
+      throw new Error("sync boom");
+    });
+    add("async-rejects", async () => {
+      seen.push("rejects");
+      throw new Error("async boom");
+    });
+    add("sync-b", () => (seen.push("b"), "b"));
+    add("hangs", { handler: () => (seen.push("hangs"), new Promise(() => {})), timeoutMs: 30 });
+    add("async-null", async () => (seen.push("null"), null));
+    add("sync-d", () => (seen.push("d"), "d"));
+    expect(await m.hook.collect({ n: 1 })).toEqual(["a", "b", "d"]);
+    expect(seen).toEqual(["a", "throws", "rejects", "b", "hangs", "null", "d"]);
+    expect(m.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual([
+      "sync-throws:error",
+      "async-rejects:error",
+      "hangs:timeout",
+    ]);
+    expect(m.stats().map((s) => s.calls)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it("stops at the first result of a firstResult hook, skipping suspended plugins", async () => {
+    const m = manager({ circuitBreaker: 1 });
+    let flaky = 0;
+    m.register({ name: "slow-none", hooks: { pick: async () => undefined } });
+    m.register({
+      name: "flaky",
+      hooks: { pick: async () => (++flaky === 1 ? Promise.reject(new Error("x")) : "flaky") },
+    });
+    m.register({ name: "answer", hooks: { pick: async () => "answer" } });
+    m.register({ name: "never", hooks: { pick: () => "never" } });
+    expect(await m.hook.pick({})).toBe("answer");
+    // flaky is suspended now: the second call skips it rather than taking its answer.
+    expect(await m.hook.pick({})).toBe("answer");
+    expect(flaky).toBe(1);
+    expect(m.stats().map((s) => [s.name, s.calls])).toEqual([["slow-none", 2], ["flaky", 1], ["answer", 2], [
+      "never",
+      0,
+    ]]);
+  });
+
+  it("rejects the call in strict mode at the first failure after a promise", async () => {
+    const m = manager({ onError: "throw" });
+    const seen: string[] = [];
+    m.register({ name: "a", hooks: { collect: async () => void seen.push("a") } });
+    m.register({ name: "b", hooks: { collect: () => Promise.reject(new Error("strict boom")) } });
+    m.register({ name: "c", hooks: { collect: () => void seen.push("c") } });
+    await expect(m.hook.collect({ n: 1 })).rejects.toThrow("strict boom");
+    expect(seen).toEqual(["a"]);
+  });
+});
