@@ -74,6 +74,51 @@ function ours(
   return manager;
 }
 
+/**
+ * A design floor: the least per-implementation work isolation needs (an off flag,
+ * a call count, try/catch around the call, a thenable test, a try/catch around the
+ * await), with no deadlines, statistics or results. What it costs over the bare
+ * await loop is the price of isolation alone.
+ */
+async function isolatedAwaitLoop(records: { fn: () => unknown; off: boolean; calls: number }[]) {
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    if (record.off) continue;
+    record.calls++;
+    let result: unknown;
+    try {
+      result = record.fn();
+    } catch {
+      continue;
+    }
+    if (result instanceof Promise) {
+      try {
+        await result;
+      } catch {
+        continue;
+      }
+    }
+  }
+}
+
+/**
+ * A design floor for wrappers: each level gets a fresh next() (a wrapper may keep
+ * it, so it cannot be reused across calls) that runs the inner levels once; no
+ * isolation, deadlines or checks.
+ */
+function minimalChain(wrappers: ((args: unknown, next: () => unknown) => unknown)[], args: unknown): unknown {
+  const level = (depth: number): unknown => {
+    if (depth === wrappers.length) {
+      for (let i = 0; i < 10; i++) syncImpl();
+      return [];
+    }
+    let called = false;
+    let inner: unknown;
+    return wrappers[depth](args, () => called ? inner : (called = true, inner = level(depth + 1)));
+  };
+  return level(0);
+}
+
 /** Runs every dispatch case and returns the medians. */
 export async function dispatch(): Promise<DispatchResult[]> {
   const results: DispatchResult[] = [];
@@ -114,6 +159,12 @@ export async function dispatch(): Promise<DispatchResult[]> {
         const m = ours(n, asyncImpl, validate);
         await add(scenario, `ours, validation ${validate ? "on" : "off"}`, () => m.hook.onTaskCreated(args));
       }
+      const records = asyncFns.map((fn) => ({ fn, off: false, calls: 0 }));
+      await add(
+        scenario,
+        "isolation alone (design floor, see dispatch.ts)",
+        () => isolatedAwaitLoop(records),
+      );
       const seriesTap = new AsyncSeriesHook<[unknown]>(["args"]);
       for (let i = 0; i < n; i++) seriesTap.tapPromise(`p${i}`, asyncImpl);
       await add(scenario, "tapable AsyncSeriesHook.tapPromise", () => seriesTap.promise(args));
@@ -133,6 +184,13 @@ export async function dispatch(): Promise<DispatchResult[]> {
     await add(scenario, "ours, no wrappers", () => plain.hook.onTaskCreated(args));
     const wrapped = ours(10, syncImpl, false, 10);
     await add(scenario, "ours, 10 wrappers", () => wrapped.hook.onTaskCreated(args));
+    const identity = (_a: unknown, next: () => unknown) => next();
+    const chain = Array.from({ length: 10 }, () => identity);
+    await add(
+      scenario,
+      "a fresh next() per level alone (design floor, see dispatch.ts)",
+      () => minimalChain(chain, args),
+    );
   }
   process.stderr.write("\n");
   if (counter < 0) console.log(counter); // keeps the counter observable

@@ -258,10 +258,12 @@ export class HookRunner {
     if (record.state.off) return this.runLevel(call, depth + 1);
     const frame = new Frame(this, call, depth + 1);
     const result = this.invoke(record, call.args, frame);
-    if (result instanceof Promise) {
+    if (result === SKIP) return frame.next();
+    // invoke() returns a promise only when the wrapper returned a thenable; an array is the usual answer.
+    if (!Array.isArray(result) && result instanceof Promise) {
       return result.then((value) => value === SKIP ? frame.next() : value);
     }
-    return result === SKIP ? frame.next() : result;
+    return result;
   }
 
   /**
@@ -420,10 +422,13 @@ export class HookRunner {
         return this.failed(record, args, result.error, start, "error", frame);
       }
     }
-    const duration = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
-    if (duration === duration) this.count(record.state, duration);
-    record.state.consecutiveFailures = 0;
-    if (this.monitors.length > 0) this.notifyAfter(record, args, "ok", duration, result, undefined);
+    const state = record.state;
+    if (start === start) {
+      const duration = performance.now() - start - (frame?.innerMs ?? 0);
+      this.count(state, duration);
+      if (this.monitors.length > 0) this.notifyAfter(record, args, "ok", duration, result, undefined);
+    }
+    if (state.consecutiveFailures !== 0) state.consecutiveFailures = 0;
     return result;
   }
 
@@ -616,13 +621,13 @@ class Frame {
     private readonly call: Call,
     private readonly depth: number,
   ) {
-    this.next = () => this.runNext();
+    this.next = this.runNext.bind(this);
   }
 
   /**
-   * Hands the wrapper its next(). Assigned in the constructor rather than declared
-   * as a class field, so that tsx's keep-names transform does not rename a fresh
-   * function on every call (that costs more than the call itself).
+   * Hands the wrapper its next(). Bound in the constructor: a bound function costs
+   * less to make than an arrow function and its context, and tsx's keep-names
+   * transform does not rename it on every call (as it would a class-field arrow).
    */
   readonly next: () => unknown;
 
@@ -643,7 +648,7 @@ class Frame {
       this.innerError = error;
       throw error;
     }
-    if (!(this.inner instanceof Promise)) {
+    if (Array.isArray(this.inner) || !(this.inner instanceof Promise)) {
       if (this.timed) this.innerMs += performance.now() - start;
     } else {
       this.innerPending = 1;
