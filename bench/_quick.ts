@@ -1,4 +1,5 @@
-// Quick subset of dispatch.ts for optimisation work: BENCH_ONLY=sync|async|wrap.
+// Quick subset of the dispatch benchmark for optimisation work (not part of npm run bench):
+// BENCH_ONLY=sync,async,wrap npx tsx bench/_quick.ts, or deno run -A bench/_quick.ts.
 import process from "node:process";
 import tapable from "tapable";
 import { PluginManager } from "../mod.ts";
@@ -20,7 +21,7 @@ function ours(n: number, impl: () => unknown, wrappers = 0): PluginManager {
   for (let i = 0; i < wrappers; i++) {
     m.register({
       name: `w${i}`,
-      hooks: { onTaskCreated: { wrapper: (_a: unknown, next: () => unknown) => next() } },
+      hooks: { onTaskCreated: { wrapper: (_args, next) => next() } },
     });
   }
   return m;
@@ -34,7 +35,7 @@ if (only.includes("sync")) {
     const t = new tapable.AsyncSeriesHook<[unknown]>(["a"]);
     for (let i = 0; i < n; i++) t.tap(`p${i}`, syncImpl);
     await row(`sync ${n} tapable`, () => t.promise(args));
-    await row(`sync ${n} ours`, () => m.hook.onTaskCreated(args));
+    await row(`sync ${n} ours`, () => m.hook.onTaskCreated(args as never));
   }
 }
 if (only.includes("async")) {
@@ -44,13 +45,13 @@ if (only.includes("async")) {
     await row(`async ${n} floor`, async () => {
       for (let i = 0; i < fns.length; i++) await fns[i]();
     });
-    await row(`async ${n} ours`, () => m.hook.onTaskCreated(args));
+    await row(`async ${n} ours`, () => m.hook.onTaskCreated(args as never));
   }
 }
 if (only.includes("wrap")) {
   const a = ours(10, syncImpl);
   const b = ours(10, syncImpl, 10);
-  await row(`wrap none`, () => a.hook.onTaskCreated(args));
-  await row(`wrap 10`, () => b.hook.onTaskCreated(args));
+  await row(`wrap none`, () => a.hook.onTaskCreated(args as never));
+  await row(`wrap 10`, () => b.hook.onTaskCreated(args as never));
 }
 if (counter < 0) console.log(counter);

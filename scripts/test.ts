@@ -40,7 +40,7 @@ const steps: Step[] = [
   {
     name: "deno check",
     command: deno,
-    args: ["check", "--quiet", "mod.ts", "src", "test", "plugins", "scripts"],
+    args: ["check", "--quiet", "mod.ts", "src", "test", "plugins", "scripts", "bench"],
   },
   { name: "deno lint", command: deno, args: ["lint", "--quiet"] },
   { name: "deno fmt", command: deno, args: ["fmt", "--check", "--quiet"] },
