@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import * as v from "valibot";
 import { ConfigError, type Problem } from "./errors.ts";
 import { describe as kind, isPluginFactory, type Plugin, type PluginFactory } from "./plugin.ts";
-import { importModule } from "./runtime/mod.ts";
+import { importModule, isNotFound, readTextFile } from "./runtime/mod.ts";
 import { MAX_TIMEOUT_MS } from "./spec.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -159,11 +159,10 @@ export function validateConfig(
   config: unknown,
   file: string,
 ): { config: BernsteinConfig; entries: NormalisedEntry[] } {
-  const shown = displayPath(file);
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new ConfigError(
       file,
-      `Invalid config "${shown}"`,
+      `Invalid config "${displayPath(file)}"`,
       [{
         path: "",
         message: `expected an object (export default defineConfig({ ... })), received ${kind(config)}`,
@@ -186,7 +185,7 @@ export function validateConfig(
       if (normal) entries.push(normal);
     });
   }
-  if (problems.length > 0) throw new ConfigError(file, `Invalid config "${shown}"`, problems);
+  if (problems.length > 0) throw new ConfigError(file, `Invalid config "${displayPath(file)}"`, problems);
   return { config: config as BernsteinConfig, entries };
 }
 
@@ -308,12 +307,25 @@ export async function loadConfig(file?: string, cwd: string = process.cwd()): Pr
         `(export default defineConfig({ plugins: [] })) or pass --config`,
     );
   }
-  if (!(await isFile(path))) {
-    throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
-  }
   let raw: unknown;
   if (extname(path) === ".json") {
-    const text = await readFile(path, "utf8");
+    // Read straight away (no stat first): this is on every start's path.
+    let text: string;
+    try {
+      text = await readTextFile(path);
+    } catch (error) {
+      if (isNotFound(error)) {
+        throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
+      }
+      throw new ConfigError(
+        path,
+        `Cannot read config "${displayPath(path)}": ${(error as Error).message}`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
     try {
       raw = JSON.parse(text.replace(/^\uFEFF/, ""));
     } catch (error) {
@@ -327,6 +339,9 @@ export async function loadConfig(file?: string, cwd: string = process.cwd()): Pr
       );
     }
   } else {
+    if (!(await isFile(path))) {
+      throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
+    }
     let module: Record<string, unknown>;
     try {
       module = await importModule(pathToFileURL(path).href);

@@ -303,7 +303,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
         touched.add(caller);
       }
     }
-    for (const caller of touched) caller.rebuild(this.#timeoutMs);
+    for (const caller of touched) caller.invalidate();
     for (const record of replays) {
       try {
         this.#track(this.#runner.replay(record, () => this.#insert(record)));
@@ -362,7 +362,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       const kept = caller.records.filter((record) => record.state !== state);
       if (kept.length !== before) {
         caller.records.splice(0, before, ...kept);
-        caller.rebuild(this.#timeoutMs);
+        caller.invalidate();
       }
     }
     for (let i = this.#pendingImpls.length - 1; i >= 0; i--) {
@@ -592,7 +592,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
 
   #commitSpec(entry: HookSpecEntry): void {
     this.#specs.set(entry.name, entry);
-    const caller = new HookCaller(entry.name, entry.spec, entry.source);
+    const caller = new HookCaller(entry.name, entry.spec, entry.source, this.#timeoutMs);
     this.#callers.set(entry.name, caller);
     (this.hook as Record<string, unknown>)[entry.name] = (args: unknown) => this.#runner.call(caller, args);
     for (let i = 0; i < this.#pendingImpls.length; i++) {
@@ -624,7 +624,8 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       rank: options.tryFirst ? 0 : options.tryLast ? 2 : 1,
       seq,
       ownTimeoutMs: options.timeoutMs,
-      timeoutMs: this.#timeoutMs,
+      // As rebuild() would set it: a historic replay runs before the record joins the lists.
+      timeoutMs: options.timeoutMs ?? caller.spec.timeoutMs ?? this.#timeoutMs,
       ticks: 0,
       checksResult: caller.spec.result !== undefined && this.#runner.settings.validate,
       wantsCtx: undefined,
@@ -637,10 +638,10 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     };
   }
 
-  #insert(record: ImplRecord, rebuild = true): void {
+  #insert(record: ImplRecord, invalidate = true): void {
     record.state.records.push(record);
     record.caller.records.push(record);
-    if (rebuild) record.caller.rebuild(this.#timeoutMs);
+    if (invalidate) record.caller.invalidate();
   }
 
   #track(work: Promise<void> | undefined): void {

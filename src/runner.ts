@@ -147,8 +147,22 @@ export class HookCaller {
     readonly name: string,
     readonly spec: HookSpec,
     readonly source: string,
+    /** The manager's deadline, for implementations and specs that set none. */
+    private readonly defaultTimeoutMs: number,
   ) {
     this.history = spec.historic ? [] : undefined;
+  }
+
+  /**
+   * Set when registration changed: the call lists are rebuilt by the next call, so
+   * that registering many plugins sorts each hook's list once, not once per plugin.
+   */
+  stale = false;
+
+  /** Registration changed: rebuild the call lists before the next call. */
+  invalidate(): void {
+    this.stale = true;
+    this.compiled = undefined;
   }
 
   /** The compiled form of `impls`, made on first use after each rebuild. */
@@ -158,11 +172,12 @@ export class HookCaller {
   calls = 0;
 
   /** Sorts the records into two new call lists (never mutating the old ones). */
-  rebuild(defaultTimeoutMs: number): void {
+  rebuild(): void {
+    this.stale = false;
     this.compiled = undefined;
     // The next call is timed, so that a new implementation's first call is measured.
     this.calls = 0;
-    const timeout = this.spec.timeoutMs ?? defaultTimeoutMs;
+    const timeout = this.spec.timeoutMs ?? this.defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
     const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
     this.wrappers = sorted.filter((record) => record.wrapper);
@@ -214,6 +229,7 @@ export class HookRunner {
       deepFreeze(args);
     }
     caller.history?.push(args);
+    if (caller.stale) caller.rebuild();
     const wrappers = caller.wrappers;
     if (wrappers.length === 0) return this.runPlain(caller, caller.impls, args);
     return this.runLevel(new Call(caller, wrappers, caller.impls, args), 0);

@@ -94,6 +94,14 @@ export default defineConfig({
     expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.ts")}": no such file`);
   });
 
+  it("names a missing JSON config, or a folder in its place, as no such file", async () => {
+    let error = await configError(() => loadConfig("nope.json", project.dir));
+    expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.json")}": no such file`);
+    await project.write("dir.json/placeholder.txt", "");
+    error = await configError(() => loadConfig("dir.json", project.dir));
+    expect(error.message).toBe(`Cannot read config "${join(project.dir, "dir.json")}": no such file`);
+  });
+
   it("names the file and the position of a JSON syntax error", async () => {
     await project.write("bernstein.config.json", '{ "plugins": [ "./a.ts", ] }');
     const error = await configError(() => loadConfig(undefined, project.dir));

@@ -13,6 +13,19 @@ const specs = {
 };
 
 describe("historic hooks", () => {
+  it("replays under the hook's own deadline, not the manager's", async () => {
+    const { manager } = testManager({ timeoutMs: 60_000 });
+    const m = manager.addHookSpecs({
+      onConfigured: defineHookSpec({ ...specs.onConfigured, timeoutMs: 30 }),
+    }, "host");
+    m.hook.onConfigured({ key: "a" });
+    const started = performance.now();
+    m.register({ name: "hangs", hooks: { onConfigured: () => new Promise<void>(() => {}) } });
+    await m.idle();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(m.failures.map((f) => [f.plugin, f.kind])).toEqual([["hangs", "timeout"]]);
+  });
+
   it("replays earlier calls, in order, to a plugin registered later", async () => {
     const { manager } = testManager();
     const m = manager.addHookSpecs(specs, "host");

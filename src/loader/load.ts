@@ -172,7 +172,8 @@ async function loadEntry(
   host: { logger: Logger; print?: (line: string) => void },
   remote: RemoteSettings | undefined,
 ): Promise<LoadedPlugin> {
-  const location = where(config, entry);
+  // Where the entry is, for error messages only: worked out when one is needed.
+  const location = () => where(config, entry);
   if (typeof entry.use !== "string") {
     const name = entry.name ?? entry.use.name;
     const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, host, config.dir);
@@ -180,7 +181,7 @@ async function loadEntry(
   }
   const specifier = entry.use;
   const fail = (reason: string, cause?: unknown): never => {
-    throw new PluginLoadError(specifier, location, reason, cause === undefined ? undefined : { cause });
+    throw new PluginLoadError(specifier, location(), reason, cause === undefined ? undefined : { cause });
   };
   let parsed;
   try {
@@ -254,12 +255,12 @@ async function instantiate(
   exported: unknown,
   entry: NormalisedEntry,
   specifier: string,
-  location: string,
+  location: () => string,
   host: { logger: Logger; print?: (line: string) => void },
   dir: string,
 ): Promise<AnyPlugin> {
   const fail = (reason: string, cause?: unknown): never => {
-    throw new PluginLoadError(specifier, location, reason, cause === undefined ? undefined : { cause });
+    throw new PluginLoadError(specifier, location(), reason, cause === undefined ? undefined : { cause });
   };
   let plugin: unknown;
   if (isPluginFactory(exported)) {

@@ -39,10 +39,10 @@ export function parseSpecifier(
   const spec = raw.trim();
   if (spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === "..") {
     const path = resolve(baseDir, spec);
-    return { kind: "file", path, url: pathToFileURL(path).href };
+    return { kind: "file", path, url: fileUrlOf(path) };
   }
   if (isAbsolute(spec) && !/^[a-z][a-z0-9+.-]+:/i.test(spec)) {
-    return { kind: "file", path: spec, url: pathToFileURL(spec).href };
+    return { kind: "file", path: spec, url: fileUrlOf(spec) };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(spec)?.[1]?.toLowerCase();
   if (scheme === "file") {
@@ -81,4 +81,14 @@ export function parseSpecifier(
     if (match) throw new Error(`a bare package name cannot carry a version range; write "npm:${spec}"`);
   }
   throw new Error(`unsupported specifier "${raw}"; the accepted forms are ${ACCEPTED_FORMS}`);
+}
+
+/**
+ * pathToFileURL(path).href, without its cost for the common case: a POSIX path of
+ * characters a URL path keeps as they are (every local plugin, on every start).
+ */
+function fileUrlOf(path: string): string {
+  return /^\/[\w./@+~-]*$/.test(path) && !/(^|\/)\.\.?(\/|$)/.test(path)
+    ? `file://${path}`
+    : pathToFileURL(path).href;
 }
