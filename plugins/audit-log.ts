@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { mkdir, open } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve } from "../src/runtime/path.ts";
 import * as v from "valibot";
 import { bernsteinHookSpecs, definePlugin, type HookImpls } from "../mod.ts";
+// The runtime's files without node:fs, which on Deno would double the CLI's start-up.
+import { host } from "../src/runtime/host.ts";
 
 /** The audit log; option `path`: the JSON Lines file to append to, relative to the config (created with its folder). */
 export default definePlugin({
@@ -19,12 +20,12 @@ export default definePlugin({
   }),
   async setup(options, { dir }) {
     const path = resolve(dir, options.path);
-    await mkdir(dirname(path), { recursive: true });
-    const file = await open(path, "a");
+    await host.makeDir(dirname(path));
+    const file = await host.openAppend(path);
     let tail: Promise<unknown> = Promise.resolve();
     const append = (hook: string, args: unknown): Promise<void> => {
       const line = `${JSON.stringify({ time: new Date().toISOString(), hook, args })}\n`;
-      const written = tail.then(() => file.write(line)).then(() => undefined);
+      const written = tail.then(() => file.write(line));
       tail = written.catch(() => undefined);
       return written;
     };

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import process from "node:process";
 import * as v from "valibot";
 import { definePlugin, type HookImpls, type Task } from "../mod.ts";
+import { host } from "../src/runtime/host.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2 } as const;
 
@@ -24,7 +24,7 @@ export default definePlugin({
     {},
   ),
   setup(options, { print }) {
-    const color = options.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+    const color = options.color ?? (host.isTerminal("stdout") && !host.env("NO_COLOR"));
     const write = (options.write as ((line: string) => void) | undefined) ?? print;
     const paint = (code: keyof typeof CODES, text: string) =>
       color ? `\x1b[${CODES[code]}m${text}\x1b[0m` : text;

@@ -6,7 +6,7 @@
 // is due once a tick finds that the tick after its start lies `timeout` ms or more
 // in the past. So a deadline is never early, and late by at most one tick plus
 // timer jitter, without drift under load.
-import { clearInterval, setInterval } from "node:timers";
+import { host, type HostInterval } from "./runtime/host.ts";
 
 /** A call that can time out: AsyncRun. */
 export interface Watched {
@@ -20,8 +20,6 @@ export interface Watched {
 
 const TICKS_PER_TIMEOUT = 16;
 const HISTORY = 64;
-
-type Interval = ReturnType<typeof setInterval>;
 
 /** All wheels of one runner, keyed by timeout. */
 export class Deadlines {
@@ -48,7 +46,7 @@ export class Wheel {
   /** Clock readings of the last HISTORY ticks, by tick number modulo HISTORY. */
   private readonly times: number[] = new Array(HISTORY).fill(0);
   private idleTicks = 0;
-  private timer: Interval | undefined;
+  private timer: HostInterval | undefined;
   private refed = false;
   private readonly tickMs: number;
 
@@ -61,7 +59,7 @@ export class Wheel {
     item.watchIndex = this.watched.push(item) - 1;
     if (this.timer === undefined) {
       this.times[this.ticks % HISTORY] = performance.now();
-      this.timer = setInterval(() => this.tick(), this.tickMs);
+      this.timer = host.interval(() => this.tick(), this.tickMs);
       this.refed = true;
     } else if (!this.refed) {
       this.timer.ref();
@@ -93,7 +91,7 @@ export class Wheel {
   }
 
   private stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer?.clear();
     this.timer = undefined;
   }
 

@@ -4,14 +4,11 @@
  *
  * @module
  */
-import { stat } from "node:fs/promises";
-import { dirname, extname, join, relative, resolve } from "node:path";
-import process from "node:process";
-import { pathToFileURL } from "node:url";
+import { dirname, extname, join, relative, resolve } from "./runtime/path.ts";
 import * as v from "valibot";
 import { ConfigError, type Problem } from "./errors.ts";
 import { describe as kind, isPluginFactory, type Plugin, type PluginFactory } from "./plugin.ts";
-import { importModule, isNotFound, readTextFile } from "./runtime/mod.ts";
+import { fileUrl, host, importModule } from "./runtime/mod.ts";
 import { MAX_TIMEOUT_MS } from "./spec.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -275,8 +272,8 @@ export interface LoadedConfig {
  * @param from Folder to start in; default the working directory.
  * @returns The absolute path, or `undefined` when there is none.
  */
-export async function findConfig(from: string = process.cwd()): Promise<string | undefined> {
-  let dir = resolve(from);
+export async function findConfig(from: string = host.cwd()): Promise<string | undefined> {
+  let dir = resolve(host.cwd(), from);
   for (;;) {
     for (const name of CONFIG_NAMES) {
       const candidate = join(dir, name);
@@ -293,12 +290,12 @@ export async function findConfig(from: string = process.cwd()): Promise<string |
  * directory), else the one {@linkcode findConfig} finds.
  *
  * @param file Path of the config file, as `--config` gives it.
- * @param cwd Working directory; default `process.cwd()`.
+ * @param cwd Working directory; default the process's.
  * @returns The config, its location and its normalised entries.
  * @throws {ConfigError} When no file is found, it cannot be read or imported, it
  * has no default export, or it does not validate.
  */
-export async function loadConfig(file?: string, cwd: string = process.cwd()): Promise<LoadedConfig> {
+export async function loadConfig(file?: string, cwd: string = host.cwd()): Promise<LoadedConfig> {
   const path = file !== undefined ? resolve(cwd, file) : await findConfig(cwd);
   if (path === undefined) {
     throw new ConfigError(
@@ -312,9 +309,9 @@ export async function loadConfig(file?: string, cwd: string = process.cwd()): Pr
     // Read straight away (no stat first): this is on every start's path.
     let text: string;
     try {
-      text = await readTextFile(path);
+      text = await host.readTextFile(path);
     } catch (error) {
-      if (isNotFound(error)) {
+      if (host.isNotFound(error)) {
         throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
       }
       throw new ConfigError(
@@ -344,7 +341,7 @@ export async function loadConfig(file?: string, cwd: string = process.cwd()): Pr
     }
     let module: Record<string, unknown>;
     try {
-      module = await importModule(pathToFileURL(path).href);
+      module = await importModule(fileUrl(path));
     } catch (error) {
       throw new ConfigError(
         path,
@@ -388,14 +385,10 @@ export function toProblem(issue: v.BaseIssue<unknown>, prefix: string[]): Proble
 }
 
 function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
+  const rel = relative(host.cwd(), file);
   return rel && !rel.startsWith("..") ? rel : file;
 }
 
 async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
+  return await host.kindOf(path).catch(() => undefined) === "file";
 }

@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { BernsteinError, PluginValidationError, type Problem } from "./errors.ts";
 import type { BernsteinHookSpecs } from "./hookspecs.ts";
 import type { Logger } from "./logger.ts";
+import { host } from "./runtime/host.ts";
 import {
   type HookArgs,
   type HookCallResult,
@@ -258,7 +259,7 @@ export async function instantiatePlugin<Specs extends HookSpecs, O extends Optio
     instance = await factory.setup(parsed as v.InferOutput<O>, {
       plugin: name,
       logger: init.logger,
-      dir: init.dir ?? globalThis.process.cwd(),
+      dir: init.dir ?? host.cwd(),
       print: init.print ?? printLine,
     });
   } catch (error) {
@@ -457,7 +458,7 @@ export function describe(value: unknown): string {
 }
 
 function printLine(line: string): void {
-  globalThis.process.stdout.write(`${line}\n`);
+  host.write("stdout", `${line}\n`);
 }
 
 function isFactoryInit(value: unknown): value is PluginFactoryInit<HookSpecs, OptionsSchema> {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import process from "node:process";
+import { host } from "../runtime/host.ts";
 import { loadConfig, type LoadedConfig } from "../config.ts";
 import { createManager, type LoadReport } from "../loader/load.ts";
 import { createLogger, type Logger } from "../logger.ts";
@@ -22,7 +22,7 @@ export function cliLogger(out: Output): Logger {
         : level === "warn"
         ? out.paint("yellow", line)
         : line;
-      process.stderr.write(`${label}\n`);
+      host.write("stderr", `${label}\n`);
     },
   });
 }

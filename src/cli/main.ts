@@ -4,17 +4,16 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import process from "node:process";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { BernsteinError } from "../errors.ts";
+import { filePath, host } from "../runtime/host.ts";
+import { type OptionSpec, parseArgs } from "./args.ts";
 import { UsageError } from "./usage.ts";
 import { Output } from "./output.ts";
 
 // Commands are imported when used, so that --help and --version load almost nothing.
 
 const VERSION: string =
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+  JSON.parse(await host.readTextFile(filePath(new URL("../../package.json", import.meta.url)))).version;
 
 const HELP: Record<string, string> = {
   main: `bernstein ${VERSION}: load Bernstein plugins and drive their hooks
@@ -74,7 +73,7 @@ as written: deno test FOLDER/<name>.test.ts, or node --import tsx --test FOLDER/
 const COMMON = {
   help: { type: "boolean", short: "h" },
   json: { type: "boolean" },
-} as const satisfies ParseArgsConfig["options"];
+} as const satisfies Record<string, OptionSpec>;
 const CONFIG = { config: { type: "string", short: "c" }, frozen: { type: "boolean" } } as const;
 
 /**
@@ -148,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       out.error(error.message);
-      process.stderr.write(`Run "bernstein ${error.command ? `${error.command} ` : ""}--help" for usage.\n`);
+      host.write("stderr", `Run "bernstein ${error.command ? `${error.command} ` : ""}--help" for usage.\n`);
       return 2;
     }
     if (error instanceof BernsteinError) {
@@ -159,16 +158,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function parse<O extends NonNullable<ParseArgsConfig["options"]>>(
+function parse<O extends Record<string, OptionSpec>>(
   args: string[],
   options: O,
   command: string,
   positionals = false,
 ) {
   try {
-    return parseArgs({ args, options, allowPositionals: positionals, strict: true });
+    return parseArgs(args, options, positionals);
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/^.*?: /, "").split(". ")[0], command);
+    throw new UsageError((error as Error).message, command);
   }
 }
 
@@ -177,11 +176,15 @@ function help(out: Output, command: string): number {
   return 0;
 }
 
-// A closed pipe (bernstein hooks | head) ends the output, not the process with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+// A closed pipe (bernstein hooks | head) ends the output, not the process with a stack
+// trace (on Deno, host.write sees to that).
+if (host.name === "node") {
+  const process = globalThis.process;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
 }
-process.exitCode = await main(process.argv.slice(2));
+host.setExitCode(await main(host.args()));

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import process from "node:process";
+import { host } from "../runtime/host.ts";
 
 const CODES = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, cyan: 36 } as const;
 
@@ -24,9 +24,9 @@ export class Output {
    */
   constructor(json: boolean) {
     this.json = json;
-    const noColour = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
-    this.colour = !json && process.stdout.isTTY === true && !noColour;
-    this.progressOn = !json && process.stderr.isTTY === true;
+    const noColour = (host.env("NO_COLOR") ?? "") !== "";
+    this.colour = !json && host.isTerminal("stdout") && !noColour;
+    this.progressOn = !json && host.isTerminal("stderr");
   }
 
   /** Styles text when colour is on. */
@@ -36,27 +36,27 @@ export class Output {
 
   /** A line of human output: to standard output, or to standard error under --json. */
   line(text = ""): void {
-    (this.json ? process.stderr : process.stdout).write(`${text}\n`);
+    host.write(this.json ? "stderr" : "stdout", `${text}\n`);
   }
 
   /** The machine result of a --json command. */
   data(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    host.write("stdout", `${JSON.stringify(value, null, 2)}\n`);
   }
 
   /** An error or warning for a person, always on standard error. */
   error(text: string): void {
-    process.stderr.write(`${this.colour ? this.paint("red", "error") : "error"}: ${text}\n`);
+    host.write("stderr", `${this.colour ? this.paint("red", "error") : "error"}: ${text}\n`);
   }
 
   /** A transient progress message, shown only when standard error is a terminal. */
   progress(text: string): void {
-    if (this.progressOn) process.stderr.write(`\r\x1b[2K${this.paint("dim", text)}`);
+    if (this.progressOn) host.write("stderr", `\r\x1b[2K${this.paint("dim", text)}`);
   }
 
   /** Clears the progress line. */
   progressDone(): void {
-    if (this.progressOn) process.stderr.write("\r\x1b[2K");
+    if (this.progressOn) host.write("stderr", "\r\x1b[2K");
   }
 
   /** Prints rows as aligned columns; the first row is the header. */

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join } from "../runtime/path.ts";
+import { host } from "../runtime/mod.ts";
 import { type PackageJson, readPackageJson } from "./npm.ts";
 
 /** A package that declared itself a plugin. */
@@ -58,7 +58,7 @@ export async function discoverPlugins(dir: string): Promise<DiscoveredPlugin[]> 
 
 async function list(dir: string): Promise<string[]> {
   try {
-    return await readdir(dir);
+    return await host.readDir(dir);
   } catch {
     return [];
   }

@@ -5,11 +5,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
-import { relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import process from "node:process";
+import { relative, resolve } from "../runtime/path.ts";
 import type { LoadedConfig, NormalisedEntry } from "../config.ts";
 import { formatProblems, LoadFailedError, PluginLoadError, PluginValidationError } from "../errors.ts";
 import { createLogger, type Logger, scopedLogger } from "../logger.ts";
@@ -22,9 +18,7 @@ import {
   isPluginFactory,
   type Plugin,
 } from "../plugin.ts";
-import { importModule, runtime } from "../runtime/mod.ts";
-import { discoverPlugins } from "./discover.ts";
-import { resolveNpm } from "./npm.ts";
+import { filePath, fileUrl, host, importModule, runtime } from "../runtime/mod.ts";
 import { parseSpecifier } from "./specifier.ts";
 import type { RemoteSettings } from "./remote/resolver.ts";
 
@@ -82,6 +76,8 @@ export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {
   const entries = config.entries.filter((entry) => entry.enabled);
   if (config.config.discover) {
     const listed = new Set(entries.map((entry) => packageNameOf(entry.use)).filter(Boolean));
+    // Imported when used, as npm.ts is: a config of local files loads neither.
+    const { discoverPlugins } = await import("./discover.ts");
     for (const found of await discoverPlugins(config.dir)) {
       if (listed.has(found.name)) continue;
       entries.push({
@@ -169,14 +165,14 @@ export async function createManager(
 async function loadEntry(
   entry: NormalisedEntry,
   config: LoadedConfig,
-  host: { logger: Logger; print?: (line: string) => void },
+  context: { logger: Logger; print?: (line: string) => void },
   remote: RemoteSettings | undefined,
 ): Promise<LoadedPlugin> {
   // Where the entry is, for error messages only: worked out when one is needed.
   const location = () => where(config, entry);
   if (typeof entry.use !== "string") {
     const name = entry.name ?? entry.use.name;
-    const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, host, config.dir);
+    const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, context, config.dir);
     return { entry, specifier: `inline:${name}`, resolved: "inline", version: undefined, plugin };
   }
   const specifier = entry.use;
@@ -200,14 +196,15 @@ async function loadEntry(
     }
     case "npm": {
       try {
+        const { resolveNpm } = await import("./npm.ts");
         const pkg = await resolveNpm(parsed.name, parsed.range, parsed.subpath, config.dir);
         url = pkg.url;
         version = pkg.version;
-        if (entry.integrity) await verifyFile(fileURLToPath(url), entry.integrity);
+        if (entry.integrity) await verifyFile(filePath(url), entry.integrity);
       } catch (error) {
         // "plugins/x.ts" reads as a package name; say so when such a file exists.
         const asPath = resolve(config.dir, specifier);
-        const isFile = await stat(asPath).then((s) => s.isFile(), () => false);
+        const isFile = await host.kindOf(asPath).then((kind) => kind === "file", () => false);
         const hint = isFile ? `; to load the file "${asPath}", write "./${specifier}"` : "";
         return fail(`${(error as Error).message}${hint}`, error);
       }
@@ -233,7 +230,7 @@ async function loadEntry(
   try {
     module = await importModule(url!);
   } catch (error) {
-    if (parsed.kind === "file" && !(await stat(parsed.path).then((s) => s.isFile(), () => false))) {
+    if (parsed.kind === "file" && !(await host.kindOf(parsed.path).then((k) => k === "file", () => false))) {
       return fail(`no such file "${parsed.path}" (paths are relative to the config file's folder)`, error);
     }
     return fail(`cannot import it: ${firstLine(error)}`, error);
@@ -247,7 +244,7 @@ async function loadEntry(
         `; write export default definePlugin({ ... })`,
     );
   }
-  const plugin = await instantiate(exported, entry, specifier, location, host, config.dir);
+  const plugin = await instantiate(exported, entry, specifier, location, context, config.dir);
   return { entry, specifier, resolved: url!, version, plugin };
 }
 
@@ -256,7 +253,7 @@ async function instantiate(
   entry: NormalisedEntry,
   specifier: string,
   location: () => string,
-  host: { logger: Logger; print?: (line: string) => void },
+  context: { logger: Logger; print?: (line: string) => void },
   dir: string,
 ): Promise<AnyPlugin> {
   const fail = (reason: string, cause?: unknown): never => {
@@ -268,9 +265,9 @@ async function instantiate(
     try {
       plugin = await instantiatePlugin(exported, entry.options, {
         name,
-        logger: scopedLogger(host.logger, name),
+        logger: scopedLogger(context.logger, name),
         dir,
-        print: host.print,
+        print: context.print,
       });
     } catch (error) {
       if (error instanceof PluginValidationError) {
@@ -338,7 +335,7 @@ async function prepareRemote(
     cacheDir: resolve(config.dir, config.config.cacheDir ?? ".bernstein/cache"),
     lockPath: lock === false ? undefined : resolve(config.dir, lock?.path ?? "deno.lock"),
     frozen: frozen ?? (lock !== false && lock?.frozen === true),
-    jsrUrl: process.env.JSR_URL ?? "https://jsr.io",
+    jsrUrl: host.env("JSR_URL") ?? "https://jsr.io",
     allowHttpHosts: config.config.allowHttpHosts ?? [],
     integrity: Object.fromEntries(
       remoteEntries.filter((e) => e.integrity !== undefined).map((
@@ -348,21 +345,24 @@ async function prepareRemote(
   };
   if (runtime().name === "node") {
     const { configureRemoteLoader } = await import("./remote/node.ts");
-    await configureRemoteLoader(settings, pathToFileURL(`${config.dir}/`).href);
+    await configureRemoteLoader(settings, fileUrl(`${config.dir}/`));
   }
   return settings;
 }
 
 async function verifyFile(path: string, sri: string): Promise<void> {
   const algorithm = sri.slice(0, sri.indexOf("-"));
-  const actual = `${algorithm}-${createHash(algorithm).update(await readFile(path)).digest("base64")}`;
+  // Web Crypto: the same on both runtimes, and no node:crypto on Deno's start-up path.
+  const names: Record<string, string> = { sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" };
+  const digest = new Uint8Array(await crypto.subtle.digest(names[algorithm], await host.readFile(path)));
+  const actual = `${algorithm}-${btoa(String.fromCharCode(...digest))}`;
   if (actual !== sri) {
     throw new Error(`${path} does not match its integrity: the config says ${sri}, the file is ${actual}`);
   }
 }
 
 function where(config: LoadedConfig, entry: NormalisedEntry): string {
-  const rel = relative(process.cwd(), config.file);
+  const rel = relative(host.cwd(), config.file);
   return `${rel && !rel.startsWith("..") ? rel : config.file}: ${entry.path}`;
 }
 

@@ -5,10 +5,8 @@
  *
  * @module
  */
-import { readFile, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { runtime } from "../runtime/mod.ts";
+import { dirname, join, resolve } from "../runtime/path.ts";
+import { fileUrl, host, runtime } from "../runtime/mod.ts";
 
 /** An installed package, resolved. */
 export interface ResolvedPackage {
@@ -69,7 +67,7 @@ export async function resolveNpm(
         : `package "${name}" has no entry for import; check its package.json "exports" or "main"`,
     );
   }
-  return { url: pathToFileURL(resolve(dir, target)).href, version, dir };
+  return { url: fileUrl(resolve(dir, target)), version, dir };
 }
 
 /**
@@ -79,7 +77,7 @@ export async function resolveNpm(
  * @returns Its contents.
  */
 export async function readPackageJson(dir: string): Promise<PackageJson> {
-  return JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
+  return JSON.parse(await host.readTextFile(join(dir, "package.json")));
 }
 
 /**
@@ -141,13 +139,12 @@ function pickTarget(target: unknown): string | undefined {
 }
 
 async function findPackageDir(name: string, fromDir: string): Promise<string | undefined> {
-  let dir = resolve(fromDir);
+  let dir = resolve(host.cwd(), fromDir);
   for (;;) {
     const candidate = join(dir, "node_modules", name);
-    try {
-      if ((await stat(join(candidate, "package.json"))).isFile()) return candidate;
-    } catch {
-      // not here; try the parent
+    // Not here (or not readable): try the parent.
+    if (await host.kindOf(join(candidate, "package.json")).catch(() => undefined) === "file") {
+      return candidate;
     }
     const parent = dirname(dir);
     if (parent === dir) return undefined;

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { isAbsolute, resolve } from "../runtime/path.ts";
+import { filePath, fileUrl } from "../runtime/mod.ts";
 
 /** A specifier, parsed. */
 export type ParsedSpecifier =
@@ -46,8 +46,8 @@ export function parseSpecifier(
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(spec)?.[1]?.toLowerCase();
   if (scheme === "file") {
-    const path = fileURLToPath(spec);
-    return { kind: "file", path, url: pathToFileURL(path).href };
+    const path = filePath(spec);
+    return { kind: "file", path, url: fileUrlOf(path) };
   }
   if (scheme === "npm") {
     const match = PACKAGE.exec(spec.slice(4).replace(/^\/+/, ""));
@@ -84,11 +84,11 @@ export function parseSpecifier(
 }
 
 /**
- * pathToFileURL(path).href, without its cost for the common case: a POSIX path of
- * characters a URL path keeps as they are (every local plugin, on every start).
+ * The file URL of a path, without building a URL for the common case: a POSIX
+ * path of characters a URL path keeps as they are (every local plugin, every start).
  */
 function fileUrlOf(path: string): string {
   return /^\/[\w./@+~-]*$/.test(path) && !/(^|\/)\.\.?(\/|$)/.test(path)
     ? `file://${path}`
-    : pathToFileURL(path).href;
+    : fileUrl(resolve(path));
 }

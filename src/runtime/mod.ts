@@ -1,11 +1,13 @@
 /**
- * The one place that tells Deno from Node. Everything else uses `node:` built-ins,
- * which both runtimes provide.
+ * The one place that tells Deno from Node: which runtime this is, importing
+ * modules (with TypeScript on Node), and through `./host.ts` the process, files,
+ * file URLs and timers, without a `node:` import on Deno's start-up path.
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { filePath, host } from "./host.ts";
+
+export { type AppendFile, filePath, fileUrl, type Host, host, type HostInterval } from "./host.ts";
 
 /** Which runtime this is and its version. */
 export interface RuntimeInfo {
@@ -13,11 +15,6 @@ export interface RuntimeInfo {
   readonly name: "deno" | "node";
   /** The runtime's own version, such as `2.9.6` or `20.20.2`. */
   readonly version: string;
-}
-
-interface DenoGlobal {
-  readonly version: { readonly deno: string };
-  readTextFile(path: string): Promise<string>;
 }
 
 /**
@@ -31,36 +28,7 @@ interface DenoGlobal {
  * ```
  */
 export function runtime(): RuntimeInfo {
-  const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
-  if (deno !== undefined) return { name: "deno", version: deno.version.deno };
-  return { name: "node", version: globalThis.process.versions.node };
-}
-
-/**
- * Reads a UTF-8 text file. On Deno through Deno's own API: its first call costs
- * about half of node:fs's (which Deno emulates), and config files are read on
- * every start.
- *
- * @param path An absolute path.
- * @returns The text.
- * @throws The runtime's error; {@linkcode isNotFound} tells a missing file.
- */
-export function readTextFile(path: string): Promise<string> {
-  const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
-  return deno !== undefined ? deno.readTextFile(path) : readFile(path, "utf8");
-}
-
-/**
- * Whether an error from {@linkcode readTextFile} means there is no such file
- * (or the path is a folder).
- *
- * @param error What was thrown.
- * @returns True for a missing file or a folder.
- */
-export function isNotFound(error: unknown): boolean {
-  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
-  return code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR" || name === "NotFound" ||
-    name === "IsADirectory" || name === "NotADirectory";
+  return { name: host.name, version: host.version };
 }
 
 const REGISTERED = Symbol.for("bernstein.typescript");
@@ -101,7 +69,7 @@ export function ensureTypeScript(force = false): Promise<void> {
   // The promise is stored at once, so that plugins imported in parallel register it once.
   const registering = import("node:module").then(({ register }) => {
     register(new URL("./node-typescript.mjs", import.meta.url), {
-      data: { cacheDir: fileURLToPath(new URL("../../node_modules/.cache/bernstein-ts", import.meta.url)) },
+      data: { cacheDir: filePath(new URL("../../node_modules/.cache/bernstein-ts", import.meta.url)) },
     });
     globalThis.process.setSourceMapsEnabled(true);
     global[REGISTERED] = true;

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import process from "node:process";
+import { host } from "../../runtime/host.ts";
 import { HookArgumentsError, UnknownHookError } from "../../errors.ts";
 import { demoScenario } from "../../demo/scenario.ts";
 import { openManager, UsageError } from "../context.ts";
@@ -26,9 +25,10 @@ export async function run(out: Output, options: RunOptions): Promise<number> {
   let text: string | undefined;
   if (options.events !== undefined) {
     try {
-      text = options.events === "-" ? await readStdin() : await readFile(options.events, "utf8");
+      text = options.events === "-" ? await readStdin() : await host.readTextFile(options.events);
     } catch (error) {
-      throw new UsageError(`cannot read events file "${options.events}": ${(error as Error).message}`, "run");
+      const reason = host.isNotFound(error) ? "no such file" : (error as Error).message;
+      throw new UsageError(`cannot read events file "${options.events}": ${reason}`, "run");
     }
   }
   const { manager, report } = await openManager(out, options);
@@ -119,7 +119,12 @@ function round(value: number): number {
 }
 
 async function readStdin(): Promise<string> {
+  // Only for --events -: node:process is worth its start-up cost on Deno here.
+  const { default: process } = await import("node:process");
   const chunks: Uint8Array[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
-  return Buffer.concat(chunks).toString("utf8");
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) bytes.set(chunk, (at += chunk.length) - chunk.length);
+  return new TextDecoder().decode(bytes);
 }

@@ -1,0 +1,90 @@
+/**
+ * Command-line options, strictly: the subset of `node:util`'s `parseArgs` the CLI
+ * uses (boolean and string options, short aliases, `--name=value`, positionals,
+ * `--` to end options), with the same messages. Its own, because importing
+ * `node:util` on Deno starts Deno's Node compatibility layer, which would double
+ * the command's start-up time.
+ *
+ * @module
+ */
+
+/** One option: a flag or an option with a value, and an optional one-letter alias. */
+export interface OptionSpec {
+  readonly type: "boolean" | "string";
+  readonly short?: string;
+}
+
+/** The parsed values: a boolean for each flag given, a string for each option with a value. */
+export type OptionValues<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]?: O[K]["type"] extends "string" ? string : boolean;
+};
+
+/**
+ * Parses arguments against the options, refusing anything else.
+ *
+ * @param args The arguments after the command.
+ * @param options The accepted options by long name.
+ * @param allowPositionals Whether arguments other than options are accepted.
+ * @returns The values and the positionals.
+ * @throws {Error} Naming the unknown option, the missing value or the unexpected argument.
+ */
+export function parseArgs<O extends Record<string, OptionSpec>>(
+  args: readonly string[],
+  options: O,
+  allowPositionals: boolean,
+): { values: OptionValues<O>; positionals: string[] } {
+  const values: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  const byShort = new Map<string, string>();
+  for (const [name, spec] of Object.entries(options)) if (spec.short) byShort.set(spec.short, name);
+  const label = (name: string) => {
+    const spec = options[name];
+    const short = spec.short ? `-${spec.short}, ` : "";
+    return `${short}--${name}${spec.type === "string" ? " <value>" : ""}`;
+  };
+  const positional = (arg: string) => {
+    if (!allowPositionals) throw new Error(`Unexpected argument '${arg}'`);
+    positionals.push(arg);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      for (const rest of args.slice(i + 1)) positional(rest);
+      break;
+    }
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq === -1 ? undefined : arg.slice(eq + 1);
+      if (!Object.hasOwn(options, name)) throw new Error(`Unknown option '--${name}'`);
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      name = byShort.get(arg[1]);
+      if (name === undefined) throw new Error(`Unknown option '-${arg[1]}'`);
+      if (arg.length > 2) {
+        if (options[name].type !== "string") throw new Error(`Unknown option '${arg}'`);
+        inline = arg.slice(2);
+      }
+    } else {
+      positional(arg);
+      continue;
+    }
+    if (options[name].type === "boolean") {
+      if (inline !== undefined) throw new Error(`Option '${label(name)}' does not take an argument`);
+      values[name] = true;
+      continue;
+    }
+    if (inline === undefined) {
+      const next = args[i + 1];
+      if (next === undefined) throw new Error(`Option '${label(name)}' argument missing`);
+      if (next.startsWith("-") && next !== "-") {
+        throw new Error(`Option '${label(name)}' argument is ambiguous; write '--${name}=${next}'`);
+      }
+      inline = next;
+      i++;
+    }
+    values[name] = inline;
+  }
+  return { values: values as OptionValues<O>, positionals };
+}
