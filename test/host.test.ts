@@ -87,3 +87,18 @@ describe("runtime host", () => {
     expect(await host.readDir(dirname(self))).toContain("host.test.ts");
   });
 });
+
+describe("runtime timers", () => {
+  it("repeat until cleared", async () => {
+    let ticks = 0;
+    const interval = host.interval(() => void ticks++, 5);
+    interval.unref();
+    interval.ref();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    interval.clear();
+    const seen = ticks;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen).toBeGreaterThanOrEqual(2);
+    expect(ticks).toBe(seen);
+  });
+});

@@ -161,11 +161,12 @@ function denoHost(deno: DenoApi): Host {
       };
     },
     interval(callback, ms) {
-      const id = setInterval(callback, ms) as unknown as number;
+      // Deno 2.9 returns a Node-style timer with ref() and unref(); earlier ones, a number.
+      const timer = setInterval(callback, ms) as unknown as number | { ref(): void; unref(): void };
       return {
-        ref: () => deno.refTimer(id),
-        unref: () => deno.unrefTimer(id),
-        clear: () => clearInterval(id),
+        ref: () => typeof timer === "number" ? deno.refTimer(timer) : timer.ref(),
+        unref: () => typeof timer === "number" ? deno.unrefTimer(timer) : timer.unref(),
+        clear: () => clearInterval(timer as number),
       };
     },
     isNotFound,
