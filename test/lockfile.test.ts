@@ -2,14 +2,20 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Lockfile, normaliseRange } from "../src/loader/remote/lockfile.ts";
+import {
+  loadSemver,
+  Lockfile,
+  normaliseRange,
+  normaliseWithSemver,
+  simpleRangeKey,
+} from "../src/loader/remote/lockfile.ts";
 
 let dir: string;
 beforeEach(async () => void (dir = await mkdtemp(join(tmpdir(), "bernstein-lock-"))));
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe("the lockfile", () => {
-  it("keys jsr: requirements as Deno does", () => {
+  it("keys jsr: requirements as Deno does", async () => {
     const cases: [string | undefined, string][] = [
       [undefined, "*"],
       ["*", "*"],
@@ -24,7 +30,20 @@ describe("the lockfile", () => {
       ["^0.28.2", "~0.28.2"],
       ["^0.1.0", "0.1"],
     ];
-    expect(cases.map(([range]) => normaliseRange(range))).toEqual(cases.map(([, key]) => key));
+    expect(await Promise.all(cases.map(([range]) => normaliseRange(range)))).toEqual(
+      cases.map(([, key]) => key),
+    );
+  });
+
+  it("keys the common range forms without semver exactly as semver would", async () => {
+    const semver = await loadSemver();
+    const forms = ["1", "^1", "0", "12", "1.2", "~1.2", "0.3", "~0.3", "1.2.3", "0.0.1", "10.20.30"];
+    for (const range of forms) {
+      expect(simpleRangeKey(range), range).toBe(normaliseWithSemver(semver, range));
+    }
+    for (const range of ["^0", "^1.2", "~1", "1.x", ">=1", "^0.28.2", "1.2.3-beta", "01", "latest"]) {
+      expect(simpleRangeKey(range), range).toBeUndefined();
+    }
   });
 
   it("writes sections in Deno's order with sorted keys, and keeps sections it does not use", async () => {

@@ -9,7 +9,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import process from "node:process";
-import semver from "semver";
 
 /** The sections of a version 5 lock this library reads and writes. */
 interface LockData {
@@ -163,18 +162,61 @@ export class Lockfile {
   }
 }
 
+const importSemver = async () => (await import("semver")).default;
+let semverModule: ReturnType<typeof importSemver> | undefined;
+
 /**
- * Writes a `jsr:` requirement the way Deno keys it in a lock: `^1.0.0`, `1` and
- * `1.x` become `1`; `~1.2.0` becomes `1.2`; `^1.2` becomes `^1.2.0`; no range is `*`.
+ * semver, imported on first use: it is many CommonJS files (about 14 ms to load),
+ * and a cached run with the common range forms needs none of it.
  *
- * @param range The range as written, or undefined.
- * @returns The normalised range.
+ * @returns The semver module.
  */
-export function normaliseRange(range: string | undefined): string {
-  if (range === undefined || range.trim() === "" || range.trim() === "*") return "*";
+export function loadSemver(): ReturnType<typeof importSemver> {
+  return semverModule ??= importSemver();
+}
+
+/**
+ * The lock key of the common range forms (`*`, `1`, `^1`, `1.2`, `~1.2`, `1.2.3`),
+ * worked out without semver; undefined for any other form.
+ *
+ * @param range A range as written after `@`.
+ * @returns The key, or undefined when semver must decide.
+ */
+export function simpleRangeKey(range: string | undefined): string | undefined {
+  const r = range?.trim();
+  if (r === undefined || r === "" || r === "*") return "*";
+  if (/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.test(r)) return r;
+  // semver reads ^0 as <1.0.0-0, which Deno keeps as written.
+  const major = /^(?:\^(?=[1-9]))?(0|[1-9]\d*)$/.exec(r);
+  if (major) return major[1];
+  const minor = /^~?((?:0|[1-9]\d*)\.(?:0|[1-9]\d*))$/.exec(r);
+  if (minor) return minor[1];
+  return undefined;
+}
+
+/**
+ * The key Deno's lock uses for a version range: `^1.0.0` and `1.x` become `1`,
+ * `~1.2.0` becomes `1.2`, other ranges are kept as written.
+ *
+ * @param range A range as written after `@`, or undefined.
+ * @returns The key.
+ */
+export async function normaliseRange(range: string | undefined): Promise<string> {
+  return simpleRangeKey(range) ?? normaliseWithSemver(await loadSemver(), range!);
+}
+
+/**
+ * {@linkcode normaliseRange} with semver, for any form.
+ *
+ * @param semver The semver module.
+ * @param range A range.
+ * @returns The key.
+ */
+export function normaliseWithSemver(semver: Awaited<ReturnType<typeof importSemver>>, range: string): string {
+  if (range.trim() === "" || range.trim() === "*") return "*";
   const exact = semver.valid(range);
   if (exact) return exact;
-  let parsed: semver.Range;
+  let parsed: InstanceType<typeof semver.Range>;
   try {
     parsed = new semver.Range(range);
   } catch {

@@ -8,9 +8,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import semver from "semver";
 import { DiskCache, fetchSource, type RemoteSource, sha256Hex } from "./fetcher.ts";
-import { Lockfile, normaliseRange } from "./lockfile.ts";
+import { loadSemver, Lockfile, normaliseRange, simpleRangeKey } from "./lockfile.ts";
 
 /** How remote loading behaves for one config. */
 export interface RemoteSettings {
@@ -74,11 +73,14 @@ export class RemoteResolver {
       );
     }
     const [, name, range, subpath] = match;
-    if (range !== undefined && semver.validRange(range) === null) {
+    if (
+      range !== undefined && simpleRangeKey(range) === undefined &&
+      (await loadSemver()).validRange(range) === null
+    ) {
       throw new Error(`"${range}" in "${specifier}" is not a valid version range`);
     }
     const lock = await this.lock;
-    const key = `jsr:${name}@${normaliseRange(range)}`;
+    const key = `jsr:${name}@${await normaliseRange(range)}`;
     let version = lock?.specifier(key);
     if (version === undefined) {
       this.refuseIfFrozen(key);
@@ -244,7 +246,7 @@ export class RemoteResolver {
       throw new Error(`${url} did not answer JSON; is ${this.jsrUrl} a JSR registry? (set JSR_URL)`);
     }
     const versions = Object.entries(meta.versions ?? {}).filter(([, info]) => !info?.yanked).map(([v]) => v);
-    const version = semver.maxSatisfying(versions, range ?? "*");
+    const version = (await loadSemver()).maxSatisfying(versions, range ?? "*");
     if (version === null) {
       throw new Error(
         `no version of ${name} satisfies ${range ?? "*"}; the registry has ${
