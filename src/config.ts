@@ -314,6 +314,9 @@ export async function loadConfig(file?: string, cwd: string = host.cwd()): Promi
       if (host.isNotFound(error)) {
         throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
       }
+      if (host.isDirectory(error)) {
+        throw new ConfigError(path, `Cannot read config "${displayPath(path)}": it is a folder, not a file`);
+      }
       throw new ConfigError(
         path,
         `Cannot read config "${displayPath(path)}": ${(error as Error).message}`,

@@ -15,6 +15,8 @@ describe("command-line options", () => {
     });
     expect(parseArgs(["--config=b.ts", "-h"], options, false).values).toEqual({ config: "b.ts", help: true });
     expect(parseArgs(["-cc.ts"], options, false).values).toEqual({ config: "c.ts" });
+    expect(parseArgs(["-hc", "x.ts"], options, false).values).toEqual({ help: true, config: "x.ts" });
+    expect(parseArgs(["-hcx.ts"], options, false).values).toEqual({ help: true, config: "x.ts" });
     expect(parseArgs(["--config", "-"], options, false).values).toEqual({ config: "-" });
     expect(parseArgs(["x", "--", "--json", "-h"], options, true)).toEqual({
       values: {},
@@ -25,7 +27,7 @@ describe("command-line options", () => {
   it("refuses what it does not know, naming it", () => {
     expect(() => parseArgs(["--evnts", "x"], options, false)).toThrow("Unknown option '--evnts'");
     expect(() => parseArgs(["-x"], options, false)).toThrow("Unknown option '-x'");
-    expect(() => parseArgs(["-hx"], options, false)).toThrow("Unknown option '-hx'");
+    expect(() => parseArgs(["-hx"], options, false)).toThrow("Unknown option '-x'");
     expect(() => parseArgs(["stray"], options, false)).toThrow("Unexpected argument 'stray'");
     expect(() => parseArgs(["--config"], options, false)).toThrow(
       "Option '-c, --config <value>' argument missing",

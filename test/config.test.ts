@@ -94,12 +94,14 @@ export default defineConfig({
     expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.ts")}": no such file`);
   });
 
-  it("names a missing JSON config, or a folder in its place, as no such file", async () => {
+  it("names a missing JSON config, and a folder in its place", async () => {
     let error = await configError(() => loadConfig("nope.json", project.dir));
     expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.json")}": no such file`);
     await project.write("dir.json/placeholder.txt", "");
     error = await configError(() => loadConfig("dir.json", project.dir));
-    expect(error.message).toBe(`Cannot read config "${join(project.dir, "dir.json")}": no such file`);
+    expect(error.message).toBe(
+      `Cannot read config "${join(project.dir, "dir.json")}": it is a folder, not a file`,
+    );
   });
 
   it("names the file and the position of a JSON syntax error", async () => {

@@ -40,11 +40,31 @@ describe("runtime path functions", () => {
     expect(resolve("a/b")).toBe(posix.resolve(host.cwd(), "a/b"));
   });
 
-  it("read Windows paths with either slash", () => {
-    expect(isAbsolute("C:\\work\\a.ts")).toBe(true);
-    expect(resolve("C:\\work", "..\\x\\a.ts")).toBe("C:/x/a.ts");
-    expect(dirname("C:\\a.ts")).toBe("C:/");
-    expect(relative("C:/work/app", "C:/work/lib/x.ts")).toBe("../lib/x.ts");
+  it("read Windows paths with either slash, drive letters and shares, on Windows only", () => {
+    const real = host.windows;
+    const windows = (on: boolean) => Object.defineProperty(host, "windows", { value: on });
+    try {
+      windows(true);
+      expect(isAbsolute("C:\\work\\a.ts")).toBe(true);
+      expect(resolve("C:\\work", "..\\x\\a.ts")).toBe("C:/x/a.ts");
+      expect(dirname("C:\\a.ts")).toBe("C:/");
+      expect(relative("C:/work/app", "C:/work/lib/x.ts")).toBe("../lib/x.ts");
+      expect(normalize("\\\\srv\\share\\proj\\..\\x.ts")).toBe("//srv/share/x.ts");
+      expect(resolve("\\\\srv\\share\\proj", "a.ts")).toBe("//srv/share/proj/a.ts");
+      expect(dirname("//srv/share/x.ts")).toBe("//srv/share/");
+      expect(fileUrl("//srv/share/x y.ts")).toBe("file://srv/share/x%20y.ts");
+      expect(fileUrl("C:/work/a.ts")).toBe("file:///C:/work/a.ts");
+      expect(filePath("file:///C:/work/a.ts")).toBe("C:\\work\\a.ts");
+      expect(filePath("file://srv/share/x.ts")).toBe("\\\\srv\\share\\x.ts");
+      windows(false);
+      expect(isAbsolute("C:\\work")).toBe(false);
+      expect(resolve("/base", "a\\b.ts")).toBe("/base/a\\b.ts");
+      expect(dirname("/w\\x/bernstein.config.json")).toBe("/w\\x");
+      expect(fileUrl("/a\\b.ts")).toBe("file:///a%5Cb.ts");
+      expect(filePath("file:///a%5Cb.ts")).toBe("/a\\b.ts");
+    } finally {
+      windows(real);
+    }
   });
 });
 
@@ -71,6 +91,10 @@ describe("runtime file URLs", () => {
   it("refuse other schemes and encoded slashes", () => {
     expect(() => filePath("https://example.com/a.ts")).toThrow("must be of scheme file");
     expect(() => filePath("file:///a%2Fb")).toThrow("encoded / characters");
+    if (!host.windows) {
+      expect(() => filePath("file://elsewhere/x.ts")).toThrow('File URL host must be "localhost" or empty');
+      expect(filePath("file://localhost/x.ts")).toBe("/x.ts");
+    }
   });
 });
 

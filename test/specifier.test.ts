@@ -29,6 +29,12 @@ describe("parseSpecifier", () => {
     });
     expect(parseSpecifier("/opt/p q/a?.ts", "/work")).toMatchObject({ url: "file:///opt/p%20q/a%3F.ts" });
     expect(parseSpecifier("/opt/p/../a.ts", "/work")).toMatchObject({ url: "file:///opt/a.ts" });
+    // One spelling per file, as pathToFileURL gives it: a module is cached by its URL.
+    expect(parseSpecifier("/opt/a~b.ts", "/work")).toMatchObject({ url: pathToFileURL("/opt/a~b.ts").href });
+    expect(parseSpecifier("/opt//a.ts", "/work")).toMatchObject({ url: "file:///opt/a.ts" });
+    expect(parseSpecifier("file:///opt/a~b.ts", "/work")).toMatchObject({
+      url: pathToFileURL("/opt/a~b.ts").href,
+    });
   });
 
   it("tells npm, jsr and URL specifiers apart and refuses the rest with the accepted forms", () => {

@@ -52,7 +52,7 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
       for (const rest of args.slice(i + 1)) positional(rest);
       break;
     }
-    let name: string | undefined;
+    let name: string;
     let inline: string | undefined;
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
@@ -60,12 +60,19 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
       inline = eq === -1 ? undefined : arg.slice(eq + 1);
       if (!Object.hasOwn(options, name)) throw new Error(`Unknown option '--${name}'`);
     } else if (arg.startsWith("-") && arg.length > 1) {
-      name = byShort.get(arg[1]);
-      if (name === undefined) throw new Error(`Unknown option '-${arg[1]}'`);
-      if (arg.length > 2) {
-        if (options[name].type !== "string") throw new Error(`Unknown option '${arg}'`);
-        inline = arg.slice(2);
+      // A group of short options (-hj): flags, the last of which may take a value;
+      // an option with a value takes the rest of the group (-cfile.ts) if any.
+      let found: string | undefined;
+      for (let at = 1; at < arg.length; at++) {
+        found = byShort.get(arg[at]);
+        if (found === undefined) throw new Error(`Unknown option '-${arg[at]}'`);
+        if (options[found].type === "string") {
+          if (at + 1 < arg.length) inline = arg.slice(at + 1);
+          break;
+        }
+        if (at + 1 < arg.length) values[found] = true;
       }
+      name = found!;
     } else {
       positional(arg);
       continue;

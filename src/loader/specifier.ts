@@ -88,7 +88,7 @@ export function parseSpecifier(
  * path of characters a URL path keeps as they are (every local plugin, every start).
  */
 function fileUrlOf(path: string): string {
-  return /^\/[\w./@+~-]*$/.test(path) && !/(^|\/)\.\.?(\/|$)/.test(path)
+  return /^\/[\w./@+-]*$/.test(path) && !/(^|\/)\.\.?(\/|$)|\/\//.test(path)
     ? `file://${path}`
     : fileUrl(resolve(path));
 }

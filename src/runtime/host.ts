@@ -35,6 +35,8 @@ export interface Host {
   readonly name: "deno" | "node";
   /** The runtime's version, such as `2.9.6` or `20.20.2`. */
   readonly version: string;
+  /** Whether this is Windows (backslashes separate folders, drive letters, UNC shares). */
+  readonly windows: boolean;
   /** The working directory. */
   cwd(): string;
   /** An environment variable, or undefined when unset (or not readable). */
@@ -63,13 +65,16 @@ export interface Host {
   openAppend(path: string): Promise<AppendFile>;
   /** Starts a repeating timer. */
   interval(callback: () => void, ms: number): HostInterval;
-  /** Whether an error from the file functions means the path does not exist (or is a folder). */
+  /** Whether an error from the file functions means the path does not exist. */
   isNotFound(error: unknown): boolean;
+  /** Whether an error from the file functions means the path is a directory where a file was wanted. */
+  isDirectory(error: unknown): boolean;
 }
 
 /** The parts of the Deno namespace used here, typed for Node's type-checker too. */
 interface DenoApi {
   readonly version: { readonly deno: string };
+  readonly build: { readonly os: string };
   readonly args: string[];
   readonly stdout: DenoStream;
   readonly stderr: DenoStream;
@@ -97,11 +102,17 @@ interface DenoFile {
   close(): void;
 }
 
-const NOT_FOUND = new Set(["ENOENT", "EISDIR", "ENOTDIR", "NotFound", "IsADirectory", "NotADirectory"]);
+const NOT_FOUND = new Set(["ENOENT", "ENOTDIR", "NotFound", "NotADirectory"]);
+const DIRECTORY = new Set(["EISDIR", "IsADirectory"]);
 
 function isNotFound(error: unknown): boolean {
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
   return NOT_FOUND.has(code as string) || NOT_FOUND.has(name as string);
+}
+
+function isDirectory(error: unknown): boolean {
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  return DIRECTORY.has(code as string) || DIRECTORY.has(name as string);
 }
 
 function denoHost(deno: DenoApi): Host {
@@ -112,6 +123,7 @@ function denoHost(deno: DenoApi): Host {
   return {
     name: "deno",
     version: deno.version.deno,
+    windows: deno.build.os === "windows",
     cwd: () => deno.cwd(),
     env(name) {
       try {
@@ -170,15 +182,18 @@ function denoHost(deno: DenoApi): Host {
       };
     },
     isNotFound,
+    isDirectory,
   };
 }
 
-function nodeHost(): Host {
+type NodeFs = typeof import("node:fs/promises");
+
+function nodeHost(fs: NodeFs): Host {
   const process = globalThis.process;
-  const fs = process.getBuiltinModule("node:fs/promises");
   return {
     name: "node",
     version: process.versions.node,
+    windows: process.platform === "win32",
     cwd: () => process.cwd(),
     env: (name) => process.env[name],
     args: () => process.argv.slice(2),
@@ -215,30 +230,41 @@ function nodeHost(): Host {
       };
     },
     isNotFound,
+    isDirectory,
   };
 }
 
+const deno = (globalThis as { Deno?: DenoApi }).Deno;
+
 /** The runtime this code runs on. */
-export const host: Host = (() => {
-  const deno = (globalThis as { Deno?: DenoApi }).Deno;
-  return deno !== undefined ? denoHost(deno) : nodeHost();
-})();
+export const host: Host = deno !== undefined ? denoHost(deno) : nodeHost(
+  // getBuiltinModule from Node 20.16; before it, an import (never reached on Deno).
+  globalThis.process.getBuiltinModule?.("node:fs/promises") ?? await import("node:fs/promises"),
+);
 
 /**
  * `pathToFileURL(path).href` without `node:url`: a file URL for an absolute path,
  * with the characters a URL path cannot hold percent-encoded.
  *
- * @param path An absolute, normalised path (POSIX, or Windows with a drive letter).
+ * @param path An absolute, normalised path (on Windows: a drive letter or a `\\\\server\\share`).
  * @returns The `file:` URL.
  */
 export function fileUrl(path: string): string {
-  let posix = path;
-  if (/^[A-Za-z]:[\\/]/.test(path)) posix = `/${path.replaceAll("\\", "/")}`;
-  else if (path.startsWith("\\\\")) posix = path.replaceAll("\\", "/").slice(1);
   const url = new URL("file:///");
+  let p = path;
+  if (host.windows) {
+    p = p.replaceAll("\\", "/");
+    const share = /^\/\/([^/]+)(\/.*)?$/.exec(p);
+    if (share) {
+      url.hostname = share[1];
+      p = share[2] ?? "/";
+    } else if (/^[A-Za-z]:\//.test(p)) {
+      p = `/${p}`;
+    }
+  }
   // The URL parser drops tabs and newlines and takes % as an escape: encode them
   // first, with the characters Node's pathToFileURL encodes too, for the same URL.
-  url.pathname = posix.replace(
+  url.pathname = p.replace(
     /[%\t\n\r\\|^[\]~]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
   );
@@ -255,16 +281,18 @@ export function fileUrl(path: string): string {
 export function filePath(url: string | URL): string {
   const parsed = typeof url === "string" ? new URL(url) : url;
   if (parsed.protocol !== "file:") throw new TypeError(`The URL must be of scheme file: ${parsed.href}`);
-  if (/%2f/i.test(parsed.pathname)) {
-    throw new TypeError(`File URL path must not include encoded / characters`);
+  const encoded = host.windows ? /%2f|%5c/i : /%2f/i;
+  if (encoded.test(parsed.pathname)) {
+    throw new TypeError(
+      `File URL path must not include encoded ${host.windows ? "\\ or /" : "/"} characters`,
+    );
   }
   const path = decodeURIComponent(parsed.pathname);
-  if (host.name === "deno" ? isWindowsDeno() : globalThis.process.platform === "win32") {
+  if (host.windows) {
     return (parsed.hostname ? `\\\\${parsed.hostname}${path}` : path.slice(1)).replaceAll("/", "\\");
   }
+  if (parsed.hostname !== "" && parsed.hostname !== "localhost") {
+    throw new TypeError(`File URL host must be "localhost" or empty on this system: ${parsed.href}`);
+  }
   return path;
-}
-
-function isWindowsDeno(): boolean {
-  return (globalThis as { Deno?: { build?: { os?: string } } }).Deno?.build?.os === "windows";
 }

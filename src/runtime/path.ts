@@ -1,7 +1,8 @@
 /**
  * Path functions without `node:path`, for code on Deno's start-up path (see
- * `./host.ts`). Paths use `/`; Windows paths are accepted with either slash and a
- * drive letter, and come back with `/`, which both runtimes accept.
+ * `./host.ts`). Paths use `/`. On Windows, `\` separates too, and a drive letter
+ * (`C:/`) or a share (`//server/share`) is the root; paths come back with `/`,
+ * which both runtimes accept. Elsewhere `\` is an ordinary character.
  *
  * (pathe would serve, but it reads `globalThis.process` as it loads, and on Deno
  * that alone starts the Node compatibility layer this module exists to avoid.)
@@ -10,10 +11,16 @@
  */
 import { host } from "./host.ts";
 
-const DRIVE = /^[A-Za-z]:/;
+/** A Windows root: a drive letter, or a share (`//server/share`). */
+const ROOT = /^(?:[A-Za-z]:|\/\/[^/]+\/[^/]+)/;
 
 function slashes(path: string): string {
-  return path.replaceAll("\\", "/");
+  return host.windows ? path.replaceAll("\\", "/") : path;
+}
+
+/** The root prefix the slash after it belongs to (a drive or a share), or "". */
+function rootOf(path: string): string {
+  return host.windows ? ROOT.exec(path)?.[0] ?? "" : "";
 }
 
 /**
@@ -24,7 +31,7 @@ function slashes(path: string): string {
  */
 export function isAbsolute(path: string): boolean {
   const p = slashes(path);
-  return p.startsWith("/") || /^[A-Za-z]:\//.test(p);
+  return p.startsWith("/") || (host.windows && /^[A-Za-z]:\//.test(p));
 }
 
 /**
@@ -35,9 +42,9 @@ export function isAbsolute(path: string): boolean {
  */
 export function normalize(path: string): string {
   const p = slashes(path);
-  const drive = DRIVE.exec(p)?.[0] ?? "";
+  const drive = rootOf(p);
   const rest = p.slice(drive.length);
-  const absolute = rest.startsWith("/");
+  const absolute = rest.startsWith("/") || drive.startsWith("//");
   const parts: string[] = [];
   for (const part of rest.split("/")) {
     if (part === "" || part === ".") continue;
@@ -89,7 +96,7 @@ export function resolve(...segments: string[]): string {
  */
 export function dirname(path: string): string {
   const p = normalize(path);
-  const drive = DRIVE.exec(p)?.[0] ?? "";
+  const drive = rootOf(p);
   const cut = p.lastIndexOf("/");
   if (cut === -1) return drive || ".";
   if (cut === drive.length) return `${drive}/`;

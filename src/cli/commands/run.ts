@@ -27,7 +27,11 @@ export async function run(out: Output, options: RunOptions): Promise<number> {
     try {
       text = options.events === "-" ? await readStdin() : await host.readTextFile(options.events);
     } catch (error) {
-      const reason = host.isNotFound(error) ? "no such file" : (error as Error).message;
+      const reason = host.isNotFound(error)
+        ? "no such file"
+        : host.isDirectory(error)
+        ? "it is a folder, not a file"
+        : (error as Error).message;
       throw new UsageError(`cannot read events file "${options.events}": ${reason}`, "run");
     }
   }
