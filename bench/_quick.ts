@@ -30,7 +30,7 @@ const only = (process.env.BENCH_ONLY ?? "sync,async,wrap").split(",");
 const row = async (label: string, fn: () => unknown) =>
   console.log(label.padEnd(40), (await median(fn)).toFixed(1));
 if (only.includes("sync")) {
-  for (const n of [10, 100]) {
+  for (const n of [1, 10, 100]) {
     const m = ours(n, syncImpl);
     const t = new tapable.AsyncSeriesHook<[unknown]>(["a"]);
     for (let i = 0; i < n; i++) t.tap(`p${i}`, syncImpl);

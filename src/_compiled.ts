@@ -24,8 +24,8 @@ export const MAX_COMPILED = 512;
 export function compileCall(impls: ImplRecord[], firstResult: boolean): CompiledCall {
   // Only the literal true or false goes into the source, whatever the spec held.
   const first = firstResult === true;
-  // Two variants: the timed one (sampled calls, see RunnerSettings.sampleMask) reads
-  // the clock around every implementation; the untimed one never does.
+  // Two variants: the timed one (sampled calls, see _sampling.ts) reads the clock
+  // around every implementation; the untimed one never does.
   const chunks = [...chunksOf(impls, first, "t", true), ...chunksOf(impls, first, "u", false)];
   const bindings = impls.map((_, i) => `const R${i} = IMPLS[${i}], S${i} = R${i}.state, F${i} = R${i}.fn;`)
     .join("\n");
@@ -37,7 +37,9 @@ export function compileCall(impls: ImplRecord[], firstResult: boolean): Compiled
     ? `return function compiledCall() { return ${first ? "undefined" : "[]"}; };`
     : `${chunks.join("\n")}
 return function compiledCall(runner, args) {
-  return (CALLER.calls++ & runner.settings.sampleMask) === 0 ? t0(runner, args, undefined) : u0(runner, args, undefined);
+  if (--CALLER.untilTimed > 0) return u0(runner, args, undefined);
+  const start = performance.now();
+  return runner.timedCall(CALLER, start, t0(runner, args, undefined), ${impls.length});
 };`;
   const factory = new Function(
     "IMPLS",

@@ -1,6 +1,6 @@
 // The call loop for plain implementations when no monitor is attached: the path
 // every orchestration event takes. Synchronous implementations cost a flag check,
-// a try/catch and a counter; durations are sampled (see RunnerSettings.sampleMask).
+// a try/catch and a counter; durations are sampled (see _sampling.ts).
 // Once an implementation returns a promise the call continues in an AsyncRun,
 // which awaits each pending implementation directly and leaves deadlines to the
 // runner's timing wheels: no timer, promise or closure of its own per implementation.
@@ -16,11 +16,13 @@ import { type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
  * @returns The results (or the first one), or a promise of them.
  */
 export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean, args: unknown): unknown {
-  // Sampled per call, on the hook's call count (see RunnerSettings.sampleMask).
-  const timed = impls.length !== 0 && (impls[0].caller.calls++ & runner.settings.sampleMask) === 0;
+  // Sampled per call, on the hook's countdown (see _sampling.ts).
+  const timed = impls.length !== 0 && --impls[0].caller.untilTimed <= 0;
+  const start = timed ? performance.now() : 0;
   const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined, timed);
-  const result = run.advance();
-  return result === PENDING ? run.begin() : result;
+  let result = run.advance();
+  if (result === PENDING) result = run.begin();
+  return timed ? runner.timedCall(impls[0].caller, start, result, impls.length) : result;
 }
 
 /** What advance() returns when an implementation is pending. */

@@ -16,6 +16,7 @@ import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts"
 import { ignoresArgument } from "./_params.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { runFast } from "./_fastpath.ts";
+import { MAX_INTERVAL, nextInterval } from "./_sampling.ts";
 import { compileCall, type CompiledCall, MAX_COMPILED } from "./_compiled.ts";
 import type { Logger } from "./logger.ts";
 import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
@@ -95,7 +96,7 @@ export interface PluginState {
   off: boolean;
   /** The plugin's implementation records, whose `ticks` add up to its calls. */
   readonly records: ImplRecord[];
-  /** Calls whose duration was sampled; stats.totalMs sums those. */
+  /** The invocations the timed ones stand for; stats.totalMs sums their durations times the same weights. */
   timedCalls: number;
   /** Unsampled timeouts: their count and total duration (their deadlines). */
   exactCalls: number;
@@ -168,15 +169,19 @@ export class HookCaller {
   /** The compiled form of `impls`, made on first use after each rebuild. */
   compiled: CompiledCall | undefined;
 
-  /** Calls through the fast paths since the last rebuild: their sampling clock. */
-  calls = 0;
+  /** Calls through the fast paths until the next timed one (see _sampling.ts). */
+  untilTimed = 1;
+
+  /** How many calls the next timed call stands for: the interval that picked it. */
+  sampleWeight = 1;
 
   /** Sorts the records into two new call lists (never mutating the old ones). */
   rebuild(): void {
     this.stale = false;
     this.compiled = undefined;
     // The next call is timed, so that a new implementation's first call is measured.
-    this.calls = 0;
+    this.untilTimed = 1;
+    this.sampleWeight = 1;
     const timeout = this.spec.timeoutMs ?? this.defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
     const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
@@ -194,10 +199,10 @@ export interface RunnerSettings {
   readonly maxFailures: number;
   readonly logger: Logger;
   /**
-   * Which calls the fast paths time: those where the hook's call count (since its
-   * last change of registration) `& sampleMask` is 0; every implementation of such a
-   * call is timed. 15 times one call in sixteen (and the first); 0 times every one.
-   * The general path (wrappers) samples per implementation, on its `ticks`.
+   * 0 times every call (`timing: "every-call"`). Otherwise the fast paths time whole
+   * calls at intervals that adapt to the cost of the implementations (see
+   * _sampling.ts), and the general path (wrappers) times an invocation when its
+   * record's `ticks & sampleMask` is 0.
    */
   readonly sampleMask: number;
 }
@@ -441,10 +446,39 @@ export class HookRunner {
     const state = record.state;
     if (start === start) {
       const duration = performance.now() - start - (frame?.innerMs ?? 0);
-      this.count(state, duration);
+      this.count(record, duration);
       if (this.monitors.length > 0) this.notifyAfter(record, args, "ok", duration, result, undefined);
     }
     if (state.consecutiveFailures !== 0) state.consecutiveFailures = 0;
+    return result;
+  }
+
+  /**
+   * Ends a timed call of the fast paths: sets how many calls until the next timed
+   * one, from how long this one took (when it settles, for a pending one).
+   *
+   * @returns The call's result, unchanged.
+   */
+  timedCall(caller: HookCaller, start: number, result: unknown, implementations: number): unknown {
+    if (this.settings.sampleMask === 0) {
+      caller.untilTimed = caller.sampleWeight = 1;
+    } else if (result instanceof Promise) {
+      // No other timed call until this one has settled and set the interval.
+      caller.untilTimed = MAX_INTERVAL;
+      const adapt = () =>
+        void (caller.untilTimed = caller.sampleWeight = nextInterval(
+          performance.now() - start,
+          implementations,
+          caller.sampleWeight,
+        ));
+      result.then(adapt, adapt);
+    } else {
+      caller.untilTimed = caller.sampleWeight = nextInterval(
+        performance.now() - start,
+        implementations,
+        caller.sampleWeight,
+      );
+    }
     return result;
   }
 
@@ -463,16 +497,28 @@ export class HookRunner {
       }
     }
     const state = record.state;
-    if (start === start) this.count(state, performance.now() - start);
+    if (start === start) this.count(record, performance.now() - start);
     if (state.consecutiveFailures !== 0) state.consecutiveFailures = 0;
     return result;
   }
 
-  /** A sampled call: its duration counts, scaled, towards totalMs. */
-  private count(state: PluginState, duration: number): void {
+  /**
+   * A timed invocation: its duration counts towards totalMs, weighted by the
+   * invocations it stands for: 1 when monitors time every call, the sampling
+   * interval of the wrappers' path, or the interval the fast path's adaptive
+   * sampling was at when it picked this call (see _sampling.ts). Weights keep a
+   * cold first call from standing for all the calls after it.
+   */
+  private count(record: ImplRecord, duration: number): void {
+    const state = record.state;
     const stats = state.stats;
-    state.timedCalls++;
-    stats.totalMs += duration;
+    const weight = this.monitors.length > 0
+      ? 1
+      : record.wrapper
+      ? this.settings.sampleMask + 1
+      : record.caller.sampleWeight;
+    state.timedCalls += weight;
+    stats.totalMs += duration * weight;
     if (duration > stats.maxMs) stats.maxMs = duration;
   }
 
@@ -514,7 +560,7 @@ export class HookRunner {
     const measured = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
     const duration = measured === measured ? measured : kind === "timeout" ? record.timeoutMs : 0;
     if (measured === measured) {
-      this.count(state, duration);
+      this.count(record, duration);
     } else if (kind === "timeout") {
       // An unsampled timeout lasted its deadline: counted as is, not scaled with the samples.
       state.exactCalls++;
