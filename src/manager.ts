@@ -69,11 +69,13 @@ export interface PluginManagerOptions<S extends HookSpecs> {
   /** How many failures `failures` keeps, newest last; default 1000. */
   maxRecordedFailures?: number;
   /**
-   * `"sampled"` (default): time the first and then one in sixteen invocations of
-   * each implementation (failures and timeouts always), and scale `totalMs` to all
-   * calls; counts stay exact. Reading the clock costs more than calling a trivial
-   * implementation, so this keeps dispatch near a plain loop. `"every-call"` times
-   * every invocation. Attaching a monitor times every invocation either way.
+   * `"sampled"` (default): time calls at intervals that keep the clock reads near
+   * 2% of the time spent (every call for implementations doing real work, down to
+   * one in 4096 for trivial ones; always the first after a registration change),
+   * weighting each timed call by the calls it stands for in `totalMs`; counts stay
+   * exact. Reading the clock costs more than calling a trivial implementation, so
+   * this keeps dispatch near a plain loop. `"every-call"` times every invocation.
+   * Attaching a monitor times every invocation either way.
    */
   timing?: "sampled" | "every-call";
 }
