@@ -3,9 +3,17 @@ import { measure } from "mitata";
 
 /** Median time of one call of `fn`, in nanoseconds (mitata: warm-up, adaptive sample count). */
 export async function median(fn: () => unknown): Promise<number> {
+  return (await timing(fn)).median;
+}
+
+/**
+ * Median and mean time of one call of `fn`, in nanoseconds. The mean shows what a
+ * median hides: a cost paid once in many calls (such as a sampled clock read).
+ */
+export async function timing(fn: () => unknown): Promise<{ median: number; mean: number }> {
   await warmUp(fn);
   const stats = await measure(fn, { min_cpu_time: 300e6, warmup_samples: 32 });
-  return stats.p50;
+  return { median: stats.p50, mean: stats.avg };
 }
 
 /**
