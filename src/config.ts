@@ -167,8 +167,12 @@ export function validateConfig(
     );
   }
   const problems: Problem[] = [];
-  const top = v.safeParse(TopLevelSchema, config);
-  if (!top.success) problems.push(...top.issues.map((issue) => toProblem(issue, [])));
+  // The usual config (a plugin list, perhaps strict) passes a quick check; valibot
+  // explains anything else. This runs on every start.
+  if (!isPluginListOnly(config)) {
+    const top = v.safeParse(TopLevelSchema, config);
+    if (!top.success) problems.push(...top.issues.map((issue) => toProblem(issue, [])));
+  }
   const lock = (config as { lock?: unknown }).lock;
   if (lock !== undefined && lock !== false) {
     const parsed = v.safeParse(LockSchema, lock);
@@ -385,6 +389,20 @@ export function toProblem(issue: v.BaseIssue<unknown>, prefix: string[]): Proble
     return { path, message: `is required but missing` };
   }
   return { path, message: issue.message };
+}
+
+/** True for a config of only `plugins` (an array), `strict` and `discover` (booleans). */
+function isPluginListOnly(config: object): boolean {
+  for (const [key, value] of Object.entries(config)) {
+    if (
+      key === "plugins"
+        ? !Array.isArray(value)
+        : !(key === "strict" || key === "discover") || typeof value !== "boolean"
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function displayPath(file: string): string {

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseSpecifier } from "../src/loader/specifier.ts";
@@ -11,6 +12,10 @@ describe("parseSpecifier", () => {
         ["./odd name #1 100%.ts", "/work/app/odd name #1 100%.ts"],
         ["./ünï.ts", "/work/app/ünï.ts"],
         ["./x/../y.ts", "/work/app/y.ts"],
+        ["./x/./y.ts", "/work/app/x/y.ts"],
+        ["./a..b.ts", "/work/app/a..b.ts"],
+        ["./.hidden/p.ts", "/work/app/.hidden/p.ts"],
+        ["./a//b.ts", "/work/app/a/b.ts"],
       ]
     ) {
       expect(parseSpecifier(spec, "/work/app")).toEqual({
@@ -18,6 +23,13 @@ describe("parseSpecifier", () => {
         path,
         url: pathToFileURL(path).href,
       });
+    }
+  });
+
+  it("resolves against a folder given with a trailing slash or odd characters", () => {
+    for (const dir of ["/work/app/", "/work/my app", "/work/ä", "/work/./app"]) {
+      const path = posix.resolve(dir, "p.ts");
+      expect(parseSpecifier("./p.ts", dir)).toEqual({ kind: "file", path, url: pathToFileURL(path).href });
     }
   });
 

@@ -37,6 +37,12 @@ export function parseSpecifier(
   allowHttpHosts: readonly string[] = [],
 ): ParsedSpecifier {
   const spec = raw.trim();
+  // The common case, ./name.ts or ./dir/name.ts of plain characters beside a plain
+  // folder, without the general path and URL work (100 plugins: 100 times per start).
+  if (PLAIN_RELATIVE.test(spec) && PLAIN_DIR.test(baseDir)) {
+    const path = `${baseDir}${spec.slice(1)}`;
+    return { kind: "file", path, url: `file://${path}` };
+  }
   if (spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === "..") {
     const path = resolve(baseDir, spec);
     return { kind: "file", path, url: fileUrlOf(path) };
@@ -87,6 +93,11 @@ export function parseSpecifier(
  * The file URL of a path, without building a URL for the common case: a POSIX
  * path of characters a URL path keeps as they are (every local plugin, every start).
  */
+/** `./` and then segments of URL-safe characters, none of them `.` or `..`, no empty one. */
+const PLAIN_RELATIVE = /^\.(?:\/(?!\.\.?(?:\/|$))[\w.@+-]+)+$/;
+/** An absolute POSIX folder of URL-safe characters, without a trailing slash or `.`/`..` segments. */
+const PLAIN_DIR = /^(?:\/(?!\.\.?(?:\/|$))[\w.@+-]+)+$/;
+
 function fileUrlOf(path: string): string {
   return /^\/[\w./@+-]*$/.test(path) && !/(^|\/)\.\.?(\/|$)|\/\//.test(path)
     ? `file://${path}`
