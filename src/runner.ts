@@ -175,6 +175,10 @@ export class HookCaller {
   /** How many calls the next timed call stands for: the interval that picked it. */
   sampleWeight = 1;
 
+  /** The same two for calls through wrappers. */
+  untilWrappedTimed = 1;
+  wrappedWeight = 1;
+
   /** Sorts the records into two new call lists (never mutating the old ones). */
   rebuild(): void {
     this.stale = false;
@@ -182,6 +186,8 @@ export class HookCaller {
     // The next call is timed, so that a new implementation's first call is measured.
     this.untilTimed = 1;
     this.sampleWeight = 1;
+    this.untilWrappedTimed = 1;
+    this.wrappedWeight = 1;
     const timeout = this.spec.timeoutMs ?? this.defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
     const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
@@ -199,10 +205,8 @@ export interface RunnerSettings {
   readonly maxFailures: number;
   readonly logger: Logger;
   /**
-   * 0 times every call (`timing: "every-call"`). Otherwise the fast paths time whole
-   * calls at intervals that adapt to the cost of the implementations (see
-   * _sampling.ts), and the general path (wrappers) times an invocation when its
-   * record's `ticks & sampleMask` is 0.
+   * 0 times every call (`timing: "every-call"`). Otherwise calls are timed at
+   * intervals that adapt to the cost of the implementations (see _sampling.ts).
    */
   readonly sampleMask: number;
 }
@@ -237,7 +241,15 @@ export class HookRunner {
     if (caller.stale) caller.rebuild();
     const wrappers = caller.wrappers;
     if (wrappers.length === 0) return this.runPlain(caller, caller.impls, args);
-    return this.runLevel(new Call(caller, wrappers, caller.impls, args), 0);
+    // Monitors see every duration; otherwise calls through wrappers are sampled as
+    // the plain lists are, on their own countdown (see _sampling.ts).
+    if (this.monitors.length > 0) return this.runLevel(new Call(caller, wrappers, caller.impls, args, true), 0);
+    if (--caller.untilWrappedTimed > 0) {
+      return this.runLevel(new Call(caller, wrappers, caller.impls, args, false), 0);
+    }
+    const start = performance.now();
+    const result = this.runLevel(new Call(caller, wrappers, caller.impls, args, true), 0);
+    return this.adaptWrapped(caller, start, result, wrappers.length + caller.impls.length);
   }
 
   /**
@@ -278,7 +290,7 @@ export class HookRunner {
     const record = wrappers[depth];
     if (record.state.off) return this.runLevel(call, depth + 1);
     const frame = new Frame(this, call, depth + 1);
-    const result = this.invoke(record, call.args, frame);
+    const result = this.invoke(record, call.args, frame, call.timed);
     if (result === SKIP) return frame.next();
     // invoke() returns a promise only when the wrapper returned a thenable; an array is the usual answer.
     if (!Array.isArray(result) && result instanceof Promise) {
@@ -302,7 +314,7 @@ export class HookRunner {
     }
     let acc: unknown[] | undefined;
     for (let i = 0; i < impls.length; i++) {
-      const result = this.invoke(impls[i], args, undefined);
+      const result = this.invoke(impls[i], args, undefined, true);
       if (result === SKIP || result === undefined || result === null) continue;
       if (result instanceof Promise) return this.runPlainAsync(impls, first, args, i, result, acc);
       if (first) return result;
@@ -326,7 +338,7 @@ export class HookRunner {
         (acc ??= []).push(result);
       }
       if (++index >= impls.length) break;
-      result = this.invoke(impls[index], args, undefined);
+      result = this.invoke(impls[index], args, undefined, true);
       if (result instanceof Promise) result = await result;
     }
     return first ? undefined : acc ?? [];
@@ -336,12 +348,10 @@ export class HookRunner {
    * Runs one implementation. Returns its result, SKIP when it failed or is
    * suspended, or (only when it returned a thenable) a promise of either.
    */
-  private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined): unknown {
+  private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined, timed: boolean): unknown {
     const state = record.state;
     if (state.off) return SKIP;
-    // Monitors see every duration; otherwise durations are sampled as on the fast path.
-    const tick = record.ticks++;
-    const timed = this.monitors.length > 0 || (tick & this.settings.sampleMask) === 0;
+    record.ticks++;
     if (frame !== undefined) frame.timed = timed;
     const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
     if (this.monitors.length > 0) this.notifyBefore(record, args);
@@ -482,6 +492,22 @@ export class HookRunner {
     return result;
   }
 
+  /** {@linkcode timedCall} for calls through wrappers. */
+  private adaptWrapped(caller: HookCaller, start: number, result: unknown, implementations: number): unknown {
+    const set = () => {
+      caller.untilWrappedTimed = caller.wrappedWeight = this.settings.sampleMask === 0
+        ? 1
+        : nextInterval(performance.now() - start, implementations, caller.wrappedWeight);
+    };
+    if (result instanceof Promise) {
+      caller.untilWrappedTimed = MAX_INTERVAL;
+      result.then(set, set);
+    } else {
+      set();
+    }
+    return result;
+  }
+
   /**
    * Accounts a plain implementation's synchronous or settled result on the fast
    * path: checks it against the result schema, counts the call, and times it when
@@ -515,7 +541,7 @@ export class HookRunner {
     const weight = this.monitors.length > 0
       ? 1
       : record.wrapper
-      ? this.settings.sampleMask + 1
+      ? record.caller.wrappedWeight
       : record.caller.sampleWeight;
     state.timedCalls += weight;
     stats.totalMs += duration * weight;
@@ -659,6 +685,8 @@ class Call {
     readonly wrappers: ImplRecord[],
     readonly impls: ImplRecord[],
     readonly args: unknown,
+    /** Whether the wrappers' durations are measured in this call. */
+    readonly timed: boolean,
   ) {}
 }
 
