@@ -121,21 +121,19 @@ class AsyncRun implements Watched {
    * both runtimes), so this loop repeats advance()'s synchronous bookkeeping inline.
    */
   private async drive(): Promise<void> {
-    const { runner, impls, args, timed } = this;
-    let thenable = this.next!;
-    let start = this.nextStart;
-    let ctx = this.nextCtx!;
-    let index = this.index;
+    // Few locals live across the await: suspending an async function saves them,
+    // so the run's state stays in fields.
+    let thenable: PromiseLike<unknown> = this.next!;
+    this.start = this.nextStart;
+    this.ctx = this.nextCtx;
     try {
       for (;;) {
         // impls[index] is pending: watch its deadline while awaiting it.
-        let record = impls[index];
-        this.index = index;
-        this.start = start;
-        this.ctx = ctx;
-        let wheel = this.wheel;
-        if (wheel === undefined || wheel.timeoutMs !== record.timeoutMs) wheel = this.watch(record.timeoutMs);
-        this.sinceTick = wheel.ticks;
+        let record = this.impls[this.index];
+        const wheel = this.wheel;
+        this.sinceTick = (wheel === undefined || wheel.timeoutMs !== record.timeoutMs)
+          ? this.watch(record.timeoutMs).ticks
+          : wheel.ticks;
         let result: unknown;
         let failed = false;
         try {
@@ -144,12 +142,12 @@ class AsyncRun implements Watched {
           result = thrown;
           failed = true;
         }
-        if (this.dead) return runner.late(record, failed ? "failed" : "returned");
+        if (this.dead) return this.runner.late(record, failed ? "failed" : "returned");
         for (;;) {
           if (failed) {
-            runner.failed(record, args, result, start, "error", undefined);
-          } else if (result !== undefined || start === start || record.checksResult) {
-            result = runner.ok(record, args, result, start);
+            this.runner.failed(record, this.args, result, this.start, "error", undefined);
+          } else if (result !== undefined || this.timed || record.checksResult) {
+            result = this.runner.ok(record, this.args, result, this.start);
             if (result !== SKIP && result !== undefined && result !== null) {
               if (this.first) return this.finish(result);
               (this.acc ??= []).push(result);
@@ -158,16 +156,18 @@ class AsyncRun implements Watched {
             record.state.consecutiveFailures = 0;
           }
           // The next implementation that is on, called here (see above).
+          const impls = this.impls;
           do {
-            if (++index >= impls.length) return this.finish(this.first ? undefined : this.acc ?? []);
-            record = impls[index];
+            if (++this.index >= impls.length) return this.finish(this.first ? undefined : this.acc ?? []);
+            record = impls[this.index];
           } while (record.state.off);
           record.ticks++;
-          start = timed ? performance.now() : NaN;
-          ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
+          this.start = this.timed ? performance.now() : NaN;
+          const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
+          this.ctx = ctx;
           failed = false;
           try {
-            result = record.fn(args, ctx);
+            result = record.fn(this.args, ctx);
           } catch (thrown) {
             result = thrown;
             failed = true;

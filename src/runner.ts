@@ -243,7 +243,9 @@ export class HookRunner {
     if (wrappers.length === 0) return this.runPlain(caller, caller.impls, args);
     // Monitors see every duration; otherwise calls through wrappers are sampled as
     // the plain lists are, on their own countdown (see _sampling.ts).
-    if (this.monitors.length > 0) return this.runLevel(new Call(caller, wrappers, caller.impls, args, true), 0);
+    if (this.monitors.length > 0) {
+      return this.runLevel(new Call(caller, wrappers, caller.impls, args, true), 0);
+    }
     if (--caller.untilWrappedTimed > 0) {
       return this.runLevel(new Call(caller, wrappers, caller.impls, args, false), 0);
     }
