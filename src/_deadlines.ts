@@ -10,7 +10,15 @@ import { host, type HostInterval } from "./runtime/host.ts";
 
 /** A call that can time out: AsyncRun. */
 export interface Watched {
-  /** The wheel's tick count when the current implementation started. */
+  /**
+   * Which implementation the call is waiting for. The call only moves this on;
+   * the wheel sees the change at its next tick and dates the start to the tick
+   * before, which is what the call would have read from the wheel itself.
+   */
+  readonly index: number;
+  /** The index the wheel last saw. */
+  seenIndex: number;
+  /** The wheel's tick count when the current implementation started (at the latest). */
   sinceTick: number;
   /** Position in the wheel's list, kept by the wheel. */
   watchIndex: number;
@@ -54,8 +62,10 @@ export class Wheel {
     this.tickMs = Math.max(1, timeoutMs / TICKS_PER_TIMEOUT);
   }
 
-  /** Starts watching a call (whose sinceTick the caller keeps current). */
+  /** Starts watching a call, from now. */
   watch(item: Watched): void {
+    item.sinceTick = this.ticks;
+    item.seenIndex = item.index;
     item.watchIndex = this.watched.push(item) - 1;
     if (this.timer === undefined) {
       this.times[this.ticks % HISTORY] = performance.now();
@@ -102,6 +112,12 @@ export class Wheel {
     const watched = this.watched;
     for (let i = watched.length - 1; i >= 0; i--) {
       const item = watched[i];
+      if (item.index !== item.seenIndex) {
+        // Waiting for another implementation, which started after the last tick.
+        item.seenIndex = item.index;
+        item.sinceTick = tick - 1;
+        continue;
+      }
       // The tick after the implementation started is an upper bound of its start.
       const after = item.sinceTick + 1;
       if (after > tick) continue;

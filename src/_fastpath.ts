@@ -41,11 +41,14 @@ const UNSET: Settle = { resolve() {}, reject() {} };
  */
 class AsyncRun implements Watched {
   sinceTick = 0;
+  seenIndex = -1;
   watchIndex = -1;
   private dead = false;
   private wheel: Wheel | undefined;
   private start = NaN;
   private ctx: HookContext | undefined;
+  /** The index `ctx` belongs to: only fresh contexts are kept, for expire() to abort. */
+  private ctxIndex = -1;
   private settle: Settle;
   /** The next pending thenable, as advance() found it. */
   next: PromiseLike<unknown> | undefined;
@@ -57,7 +60,8 @@ class AsyncRun implements Watched {
     private readonly impls: ImplRecord[],
     private readonly first: boolean,
     private readonly args: unknown,
-    private index: number,
+    /** The implementation being called or awaited. */
+    public index: number,
     private acc: unknown[] | undefined,
     settle: Settle | undefined,
     /** Whether this call is sampled: its implementations are timed. */
@@ -83,7 +87,7 @@ class AsyncRun implements Watched {
     this.wheel = undefined;
     const record = this.impls[this.index];
     const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
-    if (this.ctx instanceof InvocationContext) this.ctx.abort(error);
+    if (this.ctxIndex === this.index && this.ctx instanceof InvocationContext) this.ctx.abort(error);
     const rest = new AsyncRun(
       this.runner,
       this.impls,
@@ -126,14 +130,14 @@ class AsyncRun implements Watched {
     let thenable: PromiseLike<unknown> = this.next!;
     this.start = this.nextStart;
     this.ctx = this.nextCtx;
+    this.ctxIndex = this.index;
     try {
       for (;;) {
         // impls[index] is pending: watch its deadline while awaiting it.
         let record = this.impls[this.index];
+        // Moving this.index on is all the wheel needs (see Watched), unless the deadline differs.
         const wheel = this.wheel;
-        this.sinceTick = (wheel === undefined || wheel.timeoutMs !== record.timeoutMs)
-          ? this.watch(record.timeoutMs).ticks
-          : wheel.ticks;
+        if (wheel === undefined || wheel.timeoutMs !== record.timeoutMs) this.watch(record.timeoutMs);
         let result: unknown;
         let failed = false;
         try {
@@ -162,9 +166,12 @@ class AsyncRun implements Watched {
             record = impls[this.index];
           } while (record.state.off);
           record.ticks++;
-          this.start = this.timed ? performance.now() : NaN;
-          const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
-          this.ctx = ctx;
+          if (this.timed) this.start = performance.now();
+          let ctx = record.sharedCtx;
+          if (record.wantsCtx !== false && needsContext(record)) {
+            ctx = this.ctx = new InvocationContext(record);
+            this.ctxIndex = this.index;
+          }
           failed = false;
           try {
             result = record.fn(this.args, ctx);

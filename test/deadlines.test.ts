@@ -9,6 +9,8 @@ describe("deadline wheels", () => {
     const expired: number[] = [];
     const started = performance.now();
     const item = {
+      index: 0,
+      seenIndex: 0,
       sinceTick: wheel.ticks,
       watchIndex: -1,
       expire() {
@@ -31,6 +33,8 @@ describe("deadline wheels", () => {
     const expired: number[] = [];
     const items = Array.from({ length: 1000 }, (_, n) => {
       const item = {
+        index: 0,
+        seenIndex: 0,
         sinceTick: wheel.ticks,
         watchIndex: -1,
         expire: () => (expired.push(n), wheel.unwatch(item)),
@@ -42,5 +46,32 @@ describe("deadline wheels", () => {
     expect(deadlines.wheel(40)).toBe(wheel);
     for (let waited = 0; expired.length < 500 && waited < 3000; waited += 10) await sleep(10);
     expect(expired.sort((a, b) => a - b)).toEqual(items.map((_, n) => n).filter((n) => n % 2 === 1));
+  });
+
+  it("restart a call's clock when it moves on to its next implementation, never early for that one", async () => {
+    const deadlines = new Deadlines();
+    const wheel = deadlines.wheel(160);
+    let expiredAt = -1;
+    let movedAt = 0;
+    const started = performance.now();
+    const item = {
+      index: 0,
+      seenIndex: 0,
+      sinceTick: 0,
+      watchIndex: -1,
+      expire() {
+        expiredAt = performance.now() - started;
+        wheel.unwatch(item);
+      },
+    };
+    wheel.watch(item);
+    // The first implementation settles after 120 ms; the next one hangs.
+    await sleep(120);
+    item.index = 1;
+    movedAt = performance.now() - started;
+    await sleep(150);
+    expect(expiredAt).toBe(-1); // 270 ms after the start, but only 150 ms into the second implementation
+    for (let waited = 0; expiredAt < 0 && waited < 3000; waited += 10) await sleep(10);
+    expect(expiredAt - movedAt).toBeGreaterThanOrEqual(158);
   });
 });
