@@ -39,7 +39,7 @@ if (only.includes("sync")) {
   }
 }
 if (only.includes("async")) {
-  for (const n of [10, 100]) {
+  for (const n of [1, 10, 100]) {
     const fns = Array.from({ length: n }, () => asyncImpl);
     const m = ours(n, asyncImpl);
     await row(`async ${n} floor`, async () => {
