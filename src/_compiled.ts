@@ -37,9 +37,18 @@ export function compileCall(impls: ImplRecord[], firstResult: boolean): Compiled
     ? `return function compiledCall() { return ${first ? "undefined" : "[]"}; };`
     : `${chunks.join("\n")}
 return function compiledCall(runner, args) {
-  if (--CALLER.untilTimed > 0) return u0(runner, args, undefined);
+  if (--CALLER.untilTimed > 0) return u0(runner, args, undefined, 0);
+  // The calls this timed one stands for (see HookCaller.planned).
+  const W = CALLER.planned - CALLER.untilTimed;
   const start = performance.now();
-  return runner.timedCall(CALLER, start, t0(runner, args, undefined), ${impls.length});
+  let result;
+  try {
+    result = t0(runner, args, undefined, W);
+  } catch (error) {
+    runner.timedCall(CALLER, start, undefined, ${impls.length});
+    throw error;
+  }
+  return runner.timedCall(CALLER, start, result, ${impls.length});
 };`;
   const factory = new Function(
     "IMPLS",
@@ -62,7 +71,7 @@ function chunksOf(impls: ImplRecord[], first: boolean, prefix: string, timed: bo
   const start = timed ? "start" : "NaN";
   for (let c = 0; c < count; c++) {
     const lines: string[] = [
-      `const ${prefix}${c} = function (runner, args, acc) {`,
+      `const ${prefix}${c} = function (runner, args, acc, W) {`,
       `  let result${timed ? ", start" : ""};`,
     ];
     for (let i = c * CHUNK; i < Math.min(impls.length, (c + 1) * CHUNK); i++) {
@@ -72,15 +81,15 @@ function chunksOf(impls: ImplRecord[], first: boolean, prefix: string, timed: bo
         `    R${i}.ticks++;`,
         ...(needsContext(impls[i]) ? [`    const ctx${i} = new IC(R${i});`] : []),
         ...(timed ? ["    start = performance.now();"] : []),
-        `    try { result = F${i}(args, ${ctx}); } catch (error) { result = runner.failed(R${i}, args, error, ${start}, "error", undefined); }`,
+        `    try { result = F${i}(args, ${ctx}); } catch (error) { result = runner.failed(R${i}, args, error, ${start}, "error", undefined, W); }`,
         // The common case, an implementation that returns nothing, costs one comparison more.
         `    if (result === undefined${timed ? " && false" : ""}) {`,
         `      if (S${i}.consecutiveFailures !== 0) S${i}.consecutiveFailures = 0;`,
         `    } else if (result !== SKIP) {`,
         `      if (result !== null && (typeof result === "object" || typeof result === "function") && typeof result.then === "function") {`,
-        `        return ASYNC(runner, IMPLS, ${first}, args, ${i}, acc, result, ${start}, ${ctx}, ${timed});`,
+        `        return ASYNC(runner, IMPLS, ${first}, args, ${i}, acc, result, ${start}, ${ctx}, W);`,
         `      }`,
-        `      result = runner.ok(R${i}, args, result, ${start});`,
+        `      result = runner.ok(R${i}, args, result, ${start}, W);`,
         `      if (result !== SKIP && result !== undefined && result !== null) ${
           first ? "return result;" : "(acc ??= []).push(result);"
         }`,
@@ -91,7 +100,7 @@ function chunksOf(impls: ImplRecord[], first: boolean, prefix: string, timed: bo
     lines.push(
       c === count - 1
         ? `  return ${first ? "undefined" : "acc ?? []"};`
-        : `  return ${prefix}${c + 1}(runner, args, acc);`,
+        : `  return ${prefix}${c + 1}(runner, args, acc, W);`,
       "};",
     );
     chunks.push(lines.join("\n"));

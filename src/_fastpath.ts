@@ -17,12 +17,26 @@ import { type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
  */
 export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean, args: unknown): unknown {
   // Sampled per call, on the hook's countdown (see _sampling.ts).
-  const timed = impls.length !== 0 && --impls[0].caller.untilTimed <= 0;
+  const caller = impls[0]?.caller;
+  const timed = caller !== undefined && --caller.untilTimed <= 0;
+  // The calls a timed one stands for (see HookCaller.planned); 0 when untimed.
+  const weight = timed ? caller.planned - caller.untilTimed : 0;
   const start = timed ? performance.now() : 0;
-  const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined, timed);
-  let result = run.advance();
+  const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined, weight);
+  if (!timed) {
+    const result = run.advance();
+    return result === PENDING ? run.begin() : result;
+  }
+  let result: unknown;
+  try {
+    result = run.advance();
+  } catch (error) {
+    // Strict mode: the countdown still restarts.
+    runner.timedCall(caller, start, undefined, impls.length);
+    throw error;
+  }
   if (result === PENDING) result = run.begin();
-  return timed ? runner.timedCall(impls[0].caller, start, result, impls.length) : result;
+  return runner.timedCall(caller, start, result, impls.length);
 }
 
 /** What advance() returns when an implementation is pending. */
@@ -64,8 +78,8 @@ class AsyncRun implements Watched {
     public index: number,
     private acc: unknown[] | undefined,
     settle: Settle | undefined,
-    /** Whether this call is sampled: its implementations are timed. */
-    private readonly timed: boolean,
+    /** 0 for an untimed call; for a timed one, the calls it stands for. */
+    private readonly weight: number,
   ) {
     this.settle = settle ?? UNSET;
   }
@@ -96,10 +110,10 @@ class AsyncRun implements Watched {
       this.index + 1,
       this.acc,
       this.settle,
-      this.timed,
+      this.weight,
     );
     try {
-      this.runner.failed(record, this.args, error, this.start, "timeout", undefined);
+      this.runner.failed(record, this.args, error, this.start, "timeout", undefined, this.weight);
     } catch (thrown) {
       return this.settle.reject(thrown);
     }
@@ -149,9 +163,9 @@ class AsyncRun implements Watched {
         if (this.dead) return this.runner.late(record, failed ? "failed" : "returned");
         for (;;) {
           if (failed) {
-            this.runner.failed(record, this.args, result, this.start, "error", undefined);
-          } else if (result !== undefined || this.timed || record.checksResult) {
-            result = this.runner.ok(record, this.args, result, this.start);
+            this.runner.failed(record, this.args, result, this.start, "error", undefined, this.weight);
+          } else if (result !== undefined || this.weight !== 0 || record.checksResult) {
+            result = this.runner.ok(record, this.args, result, this.start, this.weight);
             if (result !== SKIP && result !== undefined && result !== null) {
               if (this.first) return this.finish(result);
               (this.acc ??= []).push(result);
@@ -166,7 +180,7 @@ class AsyncRun implements Watched {
             record = impls[this.index];
           } while (record.state.off);
           record.ticks++;
-          if (this.timed) this.start = performance.now();
+          if (this.weight !== 0) this.start = performance.now();
           let ctx = record.sharedCtx;
           if (record.wantsCtx !== false && needsContext(record)) {
             ctx = this.ctx = new InvocationContext(record);
@@ -215,7 +229,7 @@ class AsyncRun implements Watched {
    */
   advance(): unknown {
     const { impls, args, runner } = this;
-    const timed = this.timed;
+    const timed = this.weight !== 0;
     for (; this.index < impls.length; this.index++) {
       const record = impls[this.index];
       if (record.state.off) continue;
@@ -226,7 +240,7 @@ class AsyncRun implements Watched {
       try {
         result = record.fn(args, ctx);
       } catch (error) {
-        runner.failed(record, args, error, start, "error", undefined);
+        runner.failed(record, args, error, start, "error", undefined, this.weight);
         continue;
       }
       if (isThenable(result)) {
@@ -235,8 +249,9 @@ class AsyncRun implements Watched {
         this.nextCtx = ctx;
         return PENDING;
       }
-      if (start === start || record.checksResult) result = runner.ok(record, args, result, start);
-      else if (record.state.consecutiveFailures !== 0) record.state.consecutiveFailures = 0;
+      if (start === start || record.checksResult) {
+        result = runner.ok(record, args, result, start, this.weight);
+      } else if (record.state.consecutiveFailures !== 0) record.state.consecutiveFailures = 0;
       if (result === SKIP || result === undefined || result === null) continue;
       if (this.first) return result;
       (this.acc ??= []).push(result);
@@ -256,9 +271,9 @@ export function continueAsync(
   thenable: PromiseLike<unknown>,
   start: number,
   ctx: HookContext,
-  timed: boolean,
+  weight: number,
 ): Promise<unknown> {
-  const run = new AsyncRun(runner, impls, first, args, index, acc, undefined, timed);
+  const run = new AsyncRun(runner, impls, first, args, index, acc, undefined, weight);
   run.next = thenable;
   run.nextStart = start;
   run.nextCtx = ctx;

@@ -391,9 +391,18 @@ export function toProblem(issue: v.BaseIssue<unknown>, prefix: string[]): Proble
   return { path, message: issue.message };
 }
 
-/** True for a config of only `plugins` (an array), `strict` and `discover` (booleans). */
+/**
+ * True for a plain object whose own data properties are only `plugins` (an array),
+ * `strict` and `discover` (booleans). Anything else (getters, inherited or hidden
+ * properties, class instances) goes to valibot.
+ */
 function isPluginListOnly(config: object): boolean {
-  for (const [key, value] of Object.entries(config)) {
+  const proto = Object.getPrototypeOf(config);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Reflect.ownKeys(config)) {
+    const property = Object.getOwnPropertyDescriptor(config, key);
+    if (property === undefined || !("value" in property)) return false;
+    const value = property.value;
     if (
       key === "plugins"
         ? !Array.isArray(value)

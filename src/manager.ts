@@ -283,9 +283,6 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       removed: false,
       off: false,
       records: [],
-      timedCalls: 0,
-      exactCalls: 0,
-      exactMs: 0,
     };
     this.#plugins.set(name, state);
     const seq = this.#seq++;
@@ -469,7 +466,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       name: state.name,
       ...state.stats,
       calls: callsOf(state),
-      // Durations are sampled on the fast path: scale the measured sum to every call.
+      // Durations are sampled: each hook's weighted samples scaled to its calls.
       totalMs: totalOf(state),
       suspended: state.suspended,
       consecutiveFailures: state.consecutiveFailures,
@@ -629,6 +626,10 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       // As rebuild() would set it: a historic replay runs before the record joins the lists.
       timeoutMs: options.timeoutMs ?? caller.spec.timeoutMs ?? this.#timeoutMs,
       ticks: 0,
+      sampledCalls: 0,
+      sampledMs: 0,
+      exactCalls: 0,
+      exactMs: 0,
       checksResult: caller.spec.result !== undefined && this.#runner.settings.validate,
       wantsCtx: undefined,
       sharedCtx: {
@@ -659,8 +660,12 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
 
 /** Sampled durations scaled to the calls they stand for, plus the exact ones. */
 function totalOf(state: PluginState): number {
-  const scaled = callsOf(state) - state.exactCalls;
-  return state.exactMs + (state.timedCalls === 0 ? 0 : state.stats.totalMs * scaled / state.timedCalls);
+  let total = 0;
+  for (const r of state.records) {
+    total += r.exactMs;
+    if (r.sampledCalls > 0) total += r.sampledMs * (r.ticks - r.exactCalls) / r.sampledCalls;
+  }
+  return total;
 }
 
 function callsOf(state: PluginState): number {

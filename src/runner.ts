@@ -96,11 +96,6 @@ export interface PluginState {
   off: boolean;
   /** The plugin's implementation records, whose `ticks` add up to its calls. */
   readonly records: ImplRecord[];
-  /** The invocations the timed ones stand for; stats.totalMs sums their durations times the same weights. */
-  timedCalls: number;
-  /** Unsampled timeouts: their count and total duration (their deadlines). */
-  exactCalls: number;
-  exactMs: number;
   /** Set when unregistered, so that calls already under way skip it. */
   removed: boolean;
 }
@@ -120,8 +115,18 @@ export interface ImplRecord {
   readonly ownTimeoutMs: number | undefined;
   /** The deadline in force: own, else the hook's, else the manager's. */
   timeoutMs: number;
-  /** Invocations so far: the plugin's call count, and the sampling clock. */
+  /** Invocations so far: they add up to the plugin's call count. */
   ticks: number;
+  /**
+   * Timed invocations: the invocations they stand for, and their durations times
+   * the same weights. Kept per implementation, so that each hook's samples are
+   * scaled to that hook's calls (see the manager's stats()).
+   */
+  sampledCalls: number;
+  sampledMs: number;
+  /** Untimed timeouts: their count and total duration (their deadlines). */
+  exactCalls: number;
+  exactMs: number;
   /** Whether results are checked against the hook's result schema. */
   readonly checksResult: boolean;
   /** Whether the function may read `ctx` (and so gets a fresh one per invocation). */
@@ -169,25 +174,33 @@ export class HookCaller {
   /** The compiled form of `impls`, made on first use after each rebuild. */
   compiled: CompiledCall | undefined;
 
-  /** Calls through the fast paths until the next timed one (see _sampling.ts). */
+  /**
+   * Fast-path calls until the next timed one (see _sampling.ts), and the count it
+   * started from: when a call is picked, `planned - untilTimed` is the number of
+   * calls it stands for, its weight.
+   */
   untilTimed = 1;
+  planned = 1;
+  /** The last interval chosen, which the next may at most double. */
+  interval = 1;
+  /** Bumped by each timed call and rebuild, so that a call settling late does not reset a newer countdown. */
+  generation = 0;
 
-  /** How many calls the next timed call stands for: the interval that picked it. */
-  sampleWeight = 1;
-
-  /** The same two for calls through wrappers. */
+  /** The same four for calls through wrappers. */
   untilWrappedTimed = 1;
-  wrappedWeight = 1;
+  plannedWrapped = 1;
+  intervalWrapped = 1;
+  generationWrapped = 0;
 
   /** Sorts the records into two new call lists (never mutating the old ones). */
   rebuild(): void {
     this.stale = false;
     this.compiled = undefined;
     // The next call is timed, so that a new implementation's first call is measured.
-    this.untilTimed = 1;
-    this.sampleWeight = 1;
-    this.untilWrappedTimed = 1;
-    this.wrappedWeight = 1;
+    this.untilTimed = this.planned = this.interval = 1;
+    this.untilWrappedTimed = this.plannedWrapped = this.intervalWrapped = 1;
+    this.generation++;
+    this.generationWrapped++;
     const timeout = this.spec.timeoutMs ?? this.defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
     const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
@@ -244,14 +257,22 @@ export class HookRunner {
     // Monitors see every duration; otherwise calls through wrappers are sampled as
     // the plain lists are, on their own countdown (see _sampling.ts).
     if (this.monitors.length > 0) {
-      return this.runLevel(new Call(caller, wrappers, caller.impls, args, true), 0);
+      return this.runLevel(new Call(caller, wrappers, caller.impls, args, 1), 0);
     }
     if (--caller.untilWrappedTimed > 0) {
-      return this.runLevel(new Call(caller, wrappers, caller.impls, args, false), 0);
+      return this.runLevel(new Call(caller, wrappers, caller.impls, args, 0), 0);
     }
+    const weight = caller.plannedWrapped - caller.untilWrappedTimed;
     const start = performance.now();
-    const result = this.runLevel(new Call(caller, wrappers, caller.impls, args, true), 0);
-    return this.adaptWrapped(caller, start, result, wrappers.length + caller.impls.length);
+    const count = wrappers.length + caller.impls.length;
+    let result: unknown;
+    try {
+      result = this.runLevel(new Call(caller, wrappers, caller.impls, args, weight), 0);
+    } catch (error) {
+      this.afterTimed(caller, true, start, undefined, count);
+      throw error;
+    }
+    return this.afterTimed(caller, true, start, result, count);
   }
 
   /**
@@ -292,7 +313,7 @@ export class HookRunner {
     const record = wrappers[depth];
     if (record.state.off) return this.runLevel(call, depth + 1);
     const frame = new Frame(this, call, depth + 1);
-    const result = this.invoke(record, call.args, frame, call.timed);
+    const result = this.invoke(record, call.args, frame, call.weight);
     if (result === SKIP) return frame.next();
     // invoke() returns a promise only when the wrapper returned a thenable; an array is the usual answer.
     if (!Array.isArray(result) && result instanceof Promise) {
@@ -316,7 +337,7 @@ export class HookRunner {
     }
     let acc: unknown[] | undefined;
     for (let i = 0; i < impls.length; i++) {
-      const result = this.invoke(impls[i], args, undefined, true);
+      const result = this.invoke(impls[i], args, undefined, 1);
       if (result === SKIP || result === undefined || result === null) continue;
       if (result instanceof Promise) return this.runPlainAsync(impls, first, args, i, result, acc);
       if (first) return result;
@@ -340,7 +361,7 @@ export class HookRunner {
         (acc ??= []).push(result);
       }
       if (++index >= impls.length) break;
-      result = this.invoke(impls[index], args, undefined, true);
+      result = this.invoke(impls[index], args, undefined, 1);
       if (result instanceof Promise) result = await result;
     }
     return first ? undefined : acc ?? [];
@@ -348,12 +369,14 @@ export class HookRunner {
 
   /**
    * Runs one implementation. Returns its result, SKIP when it failed or is
-   * suspended, or (only when it returned a thenable) a promise of either.
+   * suspended, or (only when it returned a thenable) a promise of either. `weight`
+   * is 0 for an untimed invocation, else the invocations its duration stands for.
    */
-  private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined, timed: boolean): unknown {
+  private invoke(record: ImplRecord, args: unknown, frame: Frame | undefined, weight: number): unknown {
     const state = record.state;
     if (state.off) return SKIP;
     record.ticks++;
+    const timed = weight > 0;
     if (frame !== undefined) frame.timed = timed;
     const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
     if (this.monitors.length > 0) this.notifyBefore(record, args);
@@ -362,10 +385,10 @@ export class HookRunner {
     try {
       result = frame === undefined ? record.fn(args, ctx) : record.fn(args, frame.next, ctx);
     } catch (error) {
-      return this.failed(record, args, error, start, "error", frame);
+      return this.failed(record, args, error, start, "error", frame, weight);
     }
-    if (isThenable(result)) return this.settle(record, args, result, start, ctx, frame);
-    return this.succeeded(record, args, result, start, frame);
+    if (isThenable(result)) return this.settle(record, args, result, start, ctx, frame, weight);
+    return this.succeeded(record, args, result, start, frame, weight);
   }
 
   /**
@@ -380,6 +403,7 @@ export class HookRunner {
     start: number,
     ctx: HookContext,
     frame: Frame | undefined,
+    weight: number,
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -400,7 +424,7 @@ export class HookRunner {
         timer = undefined;
         const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
         if (ctx instanceof InvocationContext) ctx.abort(error);
-        finish(() => this.failed(record, args, error, start, "timeout", frame));
+        finish(() => this.failed(record, args, error, start, "timeout", frame, weight));
       };
       const arm = (): void => {
         if (settled || timer !== undefined) return;
@@ -420,15 +444,15 @@ export class HookRunner {
           (value) =>
             settled
               ? this.late(record, "returned")
-              : finish(() => this.succeeded(record, args, value, start, frame)),
+              : finish(() => this.succeeded(record, args, value, start, frame, weight)),
           (error) =>
             settled
               ? this.late(record, "failed")
-              : finish(() => this.failed(record, args, error, start, "error", frame)),
+              : finish(() => this.failed(record, args, error, start, "error", frame, weight)),
         );
       } catch (error) {
         // A thenable whose then() throws has failed like any other implementation.
-        if (!settled) finish(() => this.failed(record, args, error, start, "error", frame));
+        if (!settled) finish(() => this.failed(record, args, error, start, "error", frame, weight));
       }
     });
   }
@@ -439,6 +463,7 @@ export class HookRunner {
     result: unknown,
     start: number,
     frame: Frame | undefined,
+    weight: number,
   ): unknown {
     const spec = record.caller.spec;
     if (frame !== undefined && !spec.firstResult && !Array.isArray(result)) {
@@ -447,18 +472,18 @@ export class HookRunner {
           describe(result)
         }; return the value of next() or a replacement list`,
       );
-      return this.failed(record, args, error, start, "error", frame);
+      return this.failed(record, args, error, start, "error", frame, weight);
     }
     if (frame === undefined || spec.firstResult) {
       result = this.checkResult(record, result);
       if (result instanceof InvalidResult) {
-        return this.failed(record, args, result.error, start, "error", frame);
+        return this.failed(record, args, result.error, start, "error", frame, weight);
       }
     }
     const state = record.state;
     if (start === start) {
       const duration = performance.now() - start - (frame?.innerMs ?? 0);
-      this.count(record, duration);
+      this.count(record, duration, weight);
       if (this.monitors.length > 0) this.notifyAfter(record, args, "ok", duration, result, undefined);
     }
     if (state.consecutiveFailures !== 0) state.consecutiveFailures = 0;
@@ -472,41 +497,53 @@ export class HookRunner {
    * @returns The call's result, unchanged.
    */
   timedCall(caller: HookCaller, start: number, result: unknown, implementations: number): unknown {
-    if (this.settings.sampleMask === 0) {
-      caller.untilTimed = caller.sampleWeight = 1;
-    } else if (result instanceof Promise) {
-      // No other timed call until this one has settled and set the interval.
-      caller.untilTimed = MAX_INTERVAL;
-      const adapt = () =>
-        void (caller.untilTimed = caller.sampleWeight = nextInterval(
-          performance.now() - start,
-          implementations,
-          caller.sampleWeight,
-        ));
-      result.then(adapt, adapt);
-    } else {
-      caller.untilTimed = caller.sampleWeight = nextInterval(
-        performance.now() - start,
-        implementations,
-        caller.sampleWeight,
-      );
-    }
-    return result;
+    return this.afterTimed(caller, false, start, result, implementations);
   }
 
-  /** {@linkcode timedCall} for calls through wrappers. */
-  private adaptWrapped(caller: HookCaller, start: number, result: unknown, implementations: number): unknown {
-    const set = () => {
-      caller.untilWrappedTimed = caller.wrappedWeight = this.settings.sampleMask === 0
-        ? 1
-        : nextInterval(performance.now() - start, implementations, caller.wrappedWeight);
+  /**
+   * Sets the next countdown of the plain or the wrapped path after a timed call.
+   * While a timed call is pending no other is picked (the countdown stands at the
+   * maximum); when it settles, the calls made meanwhile are added to what the next
+   * timed call stands for, so that no call goes unaccounted.
+   */
+  private afterTimed(
+    caller: HookCaller,
+    wrapped: boolean,
+    start: number,
+    result: unknown,
+    implementations: number,
+  ): unknown {
+    const set = (interval: number, planned: number) => {
+      if (wrapped) {
+        caller.untilWrappedTimed = interval;
+        caller.plannedWrapped = planned;
+        caller.intervalWrapped = interval;
+      } else {
+        caller.untilTimed = interval;
+        caller.planned = planned;
+        caller.interval = interval;
+      }
     };
-    if (result instanceof Promise) {
-      caller.untilWrappedTimed = MAX_INTERVAL;
-      result.then(set, set);
-    } else {
-      set();
+    if (this.settings.sampleMask === 0) {
+      set(1, 1);
+      return result;
     }
+    const generation = wrapped ? ++caller.generationWrapped : ++caller.generation;
+    const previous = wrapped ? caller.intervalWrapped : caller.interval;
+    if (!(result instanceof Promise)) {
+      const interval = nextInterval(performance.now() - start, implementations, previous);
+      set(interval, interval);
+      return result;
+    }
+    if (wrapped) caller.untilWrappedTimed = caller.plannedWrapped = MAX_INTERVAL;
+    else caller.untilTimed = caller.planned = MAX_INTERVAL;
+    const adapt = () => {
+      if ((wrapped ? caller.generationWrapped : caller.generation) !== generation) return;
+      const during = MAX_INTERVAL - (wrapped ? caller.untilWrappedTimed : caller.untilTimed);
+      const interval = nextInterval(performance.now() - start, implementations, previous);
+      set(interval, interval + during);
+    };
+    result.then(adapt, adapt);
     return result;
   }
 
@@ -517,36 +554,31 @@ export class HookRunner {
    *
    * @returns The result, or SKIP when it was invalid (recorded as a failure).
    */
-  ok(record: ImplRecord, args: unknown, result: unknown, start: number): unknown {
+  ok(record: ImplRecord, args: unknown, result: unknown, start: number, weight: number): unknown {
     if (record.checksResult) {
       result = this.checkResult(record, result);
       if (result instanceof InvalidResult) {
-        return this.failed(record, args, result.error, start, "error", undefined);
+        return this.failed(record, args, result.error, start, "error", undefined, weight);
       }
     }
     const state = record.state;
-    if (start === start) this.count(record, performance.now() - start);
+    if (start === start) this.count(record, performance.now() - start, weight);
     if (state.consecutiveFailures !== 0) state.consecutiveFailures = 0;
     return result;
   }
 
   /**
    * A timed invocation: its duration counts towards totalMs, weighted by the
-   * invocations it stands for: 1 when monitors time every call, the sampling
-   * interval of the wrappers' path, or the interval the fast path's adaptive
-   * sampling was at when it picked this call (see _sampling.ts). Weights keep a
-   * cold first call from standing for all the calls after it.
+   * invocations it stands for, fixed when its call was picked: 1 when monitors time
+   * every call, else the calls since the previous timed one (see _sampling.ts).
+   * Weights keep a cold first call from standing for all the calls after it.
    */
-  private count(record: ImplRecord, duration: number): void {
+  private count(record: ImplRecord, duration: number, weight: number): void {
     const state = record.state;
     const stats = state.stats;
-    const weight = this.monitors.length > 0
-      ? 1
-      : record.wrapper
-      ? record.caller.wrappedWeight
-      : record.caller.sampleWeight;
-    state.timedCalls += weight;
-    stats.totalMs += duration * weight;
+    if (!(weight >= 1)) weight = 1;
+    record.sampledCalls += weight;
+    record.sampledMs += duration * weight;
     if (duration > stats.maxMs) stats.maxMs = duration;
   }
 
@@ -583,16 +615,17 @@ export class HookRunner {
     start: number,
     kind: "error" | "timeout",
     frame: Frame | undefined,
+    weight: number,
   ): typeof SKIP {
     const state = record.state;
     const measured = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
     const duration = measured === measured ? measured : kind === "timeout" ? record.timeoutMs : 0;
     if (measured === measured) {
-      this.count(record, duration);
+      this.count(record, duration, weight);
     } else if (kind === "timeout") {
       // An unsampled timeout lasted its deadline: counted as is, not scaled with the samples.
-      state.exactCalls++;
-      state.exactMs += duration;
+      record.exactCalls++;
+      record.exactMs += duration;
       if (duration > state.stats.maxMs) state.stats.maxMs = duration;
     }
     const stats = state.stats;
@@ -687,8 +720,8 @@ class Call {
     readonly wrappers: ImplRecord[],
     readonly impls: ImplRecord[],
     readonly args: unknown,
-    /** Whether the wrappers' durations are measured in this call. */
-    readonly timed: boolean,
+    /** 0 when the wrappers' durations are not measured in this call, else the calls it stands for. */
+    readonly weight: number,
   ) {}
 }
 

@@ -128,6 +128,30 @@ export default defineConfig({
 });
 
 describe("config validation", () => {
+  it("checks with valibot any config that is not a plain list of plugins: getters, inherited and hidden keys", () => {
+    const problemsOf = (config: object) => {
+      try {
+        validateConfig(config, "/repo/bernstein.config.ts");
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => p.path);
+      }
+    };
+    class WithGetter {
+      plugins = [];
+      get hooks() {
+        return { timeoutMs: "soon" };
+      }
+    }
+    expect(problemsOf(new WithGetter())).toEqual(["hooks.timeoutMs"]);
+    const inherited = Object.assign(Object.create({ allowHttpHosts: [""] }), { plugins: [] });
+    expect(problemsOf(inherited)).not.toEqual([]);
+    const hidden = Object.defineProperty({ plugins: [] }, "cacheDir", { value: "", enumerable: false });
+    expect(problemsOf(hidden)).not.toEqual([]);
+    expect(problemsOf({ plugins: ["./a.ts"], strict: true, discover: false })).toEqual([]);
+    expect(problemsOf({ plugins: ["./a.ts"], strict: "yes" })).toEqual(["strict"]);
+  });
+
   it("lists one problem per mistake with its path, what was expected and what was found", () => {
     let error: ConfigError | undefined;
     try {

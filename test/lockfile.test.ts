@@ -29,6 +29,18 @@ describe("the lockfile", () => {
       ["1.2.0", "1.2.0"],
       ["^0.28.2", "~0.28.2"],
       ["^0.1.0", "0.1"],
+      // Major 0, as Deno 2.9 keyed them in locks it wrote against a registry on 127.0.0.1.
+      ["^0", "0"],
+      ["~0", "0"],
+      ["^0.0", "0.0"],
+      ["0.x", "0"],
+      ["0.0.x", "0.0"],
+      ["~0.0", "0.0"],
+      ["^0.1", "0.1"],
+      ["^0.0.3", "^0.0.3"],
+      ["~0.0.3", "~0.0.3"],
+      ["1.2.x", "1.2"],
+      ["~1", "1"],
     ];
     expect(await Promise.all(cases.map(([range]) => normaliseRange(range)))).toEqual(
       cases.map(([, key]) => key),
@@ -37,11 +49,28 @@ describe("the lockfile", () => {
 
   it("keys the common range forms without semver exactly as semver would", async () => {
     const semver = await loadSemver();
-    const forms = ["1", "^1", "0", "12", "1.2", "~1.2", "0.3", "~0.3", "1.2.3", "0.0.1", "10.20.30"];
+    const forms = [
+      "1",
+      "^1",
+      "~1",
+      "0",
+      "^0",
+      "~0",
+      "12",
+      "1.2",
+      "~1.2",
+      "0.3",
+      "~0.3",
+      "^0.3",
+      "^0.0",
+      "1.2.3",
+      "0.0.1",
+      "10.20.30",
+    ];
     for (const range of forms) {
       expect(simpleRangeKey(range), range).toBe(normaliseWithSemver(semver, range));
     }
-    for (const range of ["^0", "^1.2", "~1", "1.x", ">=1", "^0.28.2", "1.2.3-beta", "01", "latest"]) {
+    for (const range of ["^1.2", "~1.2.3", "1.x", ">=1", "^0.28.2", "1.2.3-beta", "01", "latest"]) {
       expect(simpleRangeKey(range), range).toBeUndefined();
     }
   });

@@ -240,6 +240,66 @@ describe("adaptive sampling", () => {
     expect(reads).toBeLessThan(5_000 / 2);
   });
 
+  it("counts the calls made while a timed call was pending", async () => {
+    const { manager } = testManager();
+    manager.register({
+      name: "p",
+      hooks: {
+        onTaskCreated: () => new Promise<void>((resolve) => setTimeout(resolve, 20)),
+        onTaskClaimed: () => undefined,
+      },
+    });
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(Array.from({ length: 30 }, () => manager.hook.onTaskCreated({ task })));
+      for (let i = 0; i < 200; i++) manager.hook.onTaskClaimed({ task, agentId: "a" });
+    }
+    const [stats] = manager.stats();
+    expect(stats.calls).toBe(3 * 230);
+    // 90 calls of about 20 ms each, all concurrent within a round: each lasted 20 ms or more.
+    expect(stats.totalMs).toBeGreaterThanOrEqual(90 * 19);
+  });
+
+  it("weighs a call timed for a monitor as one call, even when it settles after the monitor is gone", async () => {
+    const { manager } = testManager();
+    let slow = false;
+    manager.register({
+      name: "p",
+      hooks: {
+        onTaskCreated: () => slow ? new Promise<void>((resolve) => setTimeout(resolve, 50)) : undefined,
+      },
+    });
+    for (let i = 0; i < 20_000; i++) manager.hook.onTaskCreated({ task });
+    const stop = manager.monitor({});
+    slow = true;
+    const pending = manager.hook.onTaskCreated({ task });
+    stop();
+    await pending;
+    const [stats] = manager.stats();
+    expect(stats.maxMs).toBeGreaterThanOrEqual(49);
+    expect(stats.totalMs).toBeLessThan(500);
+  });
+
+  it("times every call through wrappers with timing: every-call, concurrent ones too", async () => {
+    const { manager } = testManager({ timing: "every-call" });
+    manager.register({ name: "plain", hooks: { onTaskCreated: () => undefined } });
+    let k = 0;
+    manager.register({
+      name: "w",
+      hooks: {
+        onTaskCreated: {
+          wrapper: async (_args, next) => {
+            busy(k++);
+            return await next();
+          },
+        },
+      },
+    });
+    await Promise.all(Array.from({ length: 10 }, () => manager.hook.onTaskCreated({ task })));
+    const wrapper = manager.stats().find((s) => s.name === "w")!;
+    expect(wrapper.maxMs).toBeGreaterThanOrEqual(9);
+    expect(wrapper.totalMs).toBeGreaterThanOrEqual(45);
+  });
+
   it("does not let a slow first call stand for all the calls after it", () => {
     const { manager } = testManager();
     let n = 0;

@@ -186,10 +186,10 @@ export function simpleRangeKey(range: string | undefined): string | undefined {
   const r = range?.trim();
   if (r === undefined || r === "" || r === "*") return "*";
   if (/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.test(r)) return r;
-  // semver reads ^0 as <1.0.0-0, which Deno keeps as written.
-  const major = /^(?:\^(?=[1-9]))?(0|[1-9]\d*)$/.exec(r);
+  const major = /^[~^]?(0|[1-9]\d*)$/.exec(r);
   if (major) return major[1];
-  const minor = /^~?((?:0|[1-9]\d*)\.(?:0|[1-9]\d*))$/.exec(r);
+  // ~1.2 and 1.2 are 1.2; ^0.2 is too, but ^1.2 means >=1.2.0 <2.0.0, keyed ^1.2.0.
+  const minor = /^(?:~|\^(?=0\.))?((?:0|[1-9]\d*)\.(?:0|[1-9]\d*))$/.exec(r);
   if (minor) return minor[1];
   return undefined;
 }
@@ -222,10 +222,15 @@ export function normaliseWithSemver(semver: Awaited<ReturnType<typeof importSemv
   } catch {
     return range;
   }
-  if (parsed.set.length !== 1 || parsed.set[0].length !== 2) return range;
-  const [low, high] = parsed.set[0];
-  if (low.operator !== ">=" || high.operator !== "<") return range;
-  const a = low.semver;
+  if (parsed.set.length !== 1) return range;
+  const comparators = parsed.set[0];
+  // ^0, ~0, 0.x and the like parse to a bare upper bound (<1.0.0-0): Deno reads the
+  // lower bound as 0.0.0 and keys them 0 (or 0.0), as shown by locks it wrote.
+  const [low, high] = comparators.length === 1 ? [undefined, comparators[0]] : comparators;
+  if (comparators.length > 2 || high.operator !== "<" || (low !== undefined && low.operator !== ">=")) {
+    return range;
+  }
+  const a = low?.semver ?? new semver.SemVer("0.0.0");
   const b = high.semver;
   if (a.prerelease.length > 0) return range;
   if (a.minor === 0 && a.patch === 0 && b.major === a.major + 1 && b.minor === 0 && b.patch === 0) {
