@@ -188,8 +188,13 @@ function denoHost(deno: DenoApi): Host {
 
 type NodeFs = typeof import("node:fs/promises");
 
-function nodeHost(fs: NodeFs): Host {
+function nodeHost(): Host {
   const process = globalThis.process;
+  // getBuiltinModule from Node 20.16; before it, an import on first use (no
+  // top-level await here: tsx compiles this file as CommonJS in CommonJS projects).
+  const builtin = process.getBuiltinModule?.("node:fs/promises");
+  let loading: Promise<NodeFs> | undefined;
+  const fs = (): NodeFs | Promise<NodeFs> => builtin ?? (loading ??= import("node:fs/promises"));
   return {
     name: "node",
     version: process.versions.node,
@@ -201,21 +206,21 @@ function nodeHost(fs: NodeFs): Host {
     isTerminal: (stream) => process[stream].isTTY === true,
     exit: (code) => process.exit(code),
     setExitCode: (code) => void (process.exitCode = code),
-    readTextFile: (path) => fs.readFile(path, "utf8"),
-    readFile: (path) => fs.readFile(path),
+    readTextFile: async (path) => (await fs()).readFile(path, "utf8"),
+    readFile: async (path) => (await fs()).readFile(path),
     async kindOf(path) {
       try {
-        const info = await fs.stat(path);
+        const info = await (await fs()).stat(path);
         return info.isFile() ? "file" : info.isDirectory() ? "directory" : "other";
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
-    readDir: (path) => fs.readdir(path),
-    makeDir: async (path) => void await fs.mkdir(path, { recursive: true }),
+    readDir: async (path) => (await fs()).readdir(path),
+    makeDir: async (path) => void await (await fs()).mkdir(path, { recursive: true }),
     async openAppend(path) {
-      const file = await fs.open(path, "a");
+      const file = await (await fs()).open(path, "a");
       return {
         write: async (text) => void await file.write(text),
         close: () => file.close(),
@@ -237,10 +242,7 @@ function nodeHost(fs: NodeFs): Host {
 const deno = (globalThis as { Deno?: DenoApi }).Deno;
 
 /** The runtime this code runs on. */
-export const host: Host = deno !== undefined ? denoHost(deno) : nodeHost(
-  // getBuiltinModule from Node 20.16; before it, an import (never reached on Deno).
-  globalThis.process.getBuiltinModule?.("node:fs/promises") ?? await import("node:fs/promises"),
-);
+export const host: Host = deno !== undefined ? denoHost(deno) : nodeHost();
 
 /**
  * `pathToFileURL(path).href` without `node:url`: a file URL for an absolute path,

@@ -310,6 +310,23 @@ describe("bernstein on Node and Deno", () => {
     expect(run.stdout).toMatch(/thrower\.ts:5:9/);
   });
 
+  it("loads the library under tsx in a CommonJS project, where tsx compiles it as CommonJS", async () => {
+    const { spawnSync } = await import("node:child_process");
+    await project.write("package.json", JSON.stringify({ name: "cjs-project", version: "1.0.0" }));
+    await project.write(
+      "uses.test.ts",
+      `import { test } from "node:test";\nimport assert from "node:assert/strict";\n` +
+        `import { PluginManager, runtime } from ${JSON.stringify(join(REPO, "mod.ts"))};\n` +
+        `test("loads", () => { assert.equal(runtime().name, "node"); assert.equal(typeof PluginManager, "function"); });\n`,
+    );
+    const tsx = `file://${join(REPO, "node_modules", "tsx", "dist", "loader.mjs")}`;
+    const run = spawnSync("node", ["--import", tsx, "--test", "uses.test.ts"], {
+      cwd: project.dir,
+      encoding: "utf8",
+    });
+    expect(run.stdout, run.stderr).toMatch(/^# pass 1$/m);
+  });
+
   it("treats an unreadable events file as a usage error, before any plugin is set up", async () => {
     await project.write("bernstein.config.json", JSON.stringify({ plugins: [] }));
     const { node, deno } = await both(["run", "--events", "nope.jsonl"], { cwd: project.dir });
