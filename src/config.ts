@@ -343,7 +343,15 @@ export async function loadConfig(file?: string, cwd: string = host.cwd()): Promi
       );
     }
   } else {
-    if (!(await isFile(path))) {
+    const kind = await host.kindOf(path).catch(() => undefined);
+    if (kind === "directory") {
+      throw new ConfigError(
+        path,
+        `Cannot read config "${displayPath(path)}": it is a folder; name the config file in it, ` +
+          `or leave out --config to search from the working directory upward`,
+      );
+    }
+    if (kind !== "file") {
       throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
     }
     let module: Record<string, unknown>;

@@ -94,6 +94,15 @@ export default defineConfig({
     expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.ts")}": no such file`);
   });
 
+  it("says so when --config names a folder", async () => {
+    await project.write("configs/placeholder.txt", "");
+    const error = await configError(() => loadConfig("configs", project.dir));
+    expect(error.message).toBe(
+      `Cannot read config "${join(project.dir, "configs")}": it is a folder; name the config file in it, ` +
+        `or leave out --config to search from the working directory upward`,
+    );
+  });
+
   it("names a missing JSON config, and a folder in its place", async () => {
     let error = await configError(() => loadConfig("nope.json", project.dir));
     expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.json")}": no such file`);

@@ -67,7 +67,8 @@ and records them in the lockfile, so that later runs can be frozen and offline.`
   new: `Usage: bernstein new plugin <name> [--dir FOLDER]
 
 Writes FOLDER/<name>.ts (default folder: plugins) and FOLDER/<name>.test.ts, a test that passes
-as written: deno test FOLDER/<name>.test.ts, or node --import tsx --test FOLDER/<name>.test.ts.`,
+as written: node --import tsx --test FOLDER/<name>.test.ts, or on Deno
+npx deno test --allow-read --allow-env FOLDER/<name>.test.ts.`,
 };
 
 const COMMON = {
