@@ -30,7 +30,14 @@ export async function cache(out: Output, options: CacheOptions): Promise<number>
           : `${out.paint("green", "cached")}  ${o.specifier}`,
       );
     }
-    if (outcomes.length > 0 && lock) {
+    const failed = outcomes.filter((o) => o.error).length;
+    if (failed > 0) {
+      out.line();
+      out.line(
+        `${failed} of ${outcomes.length} plugin(s) could not be cached; fix them and run bernstein cache again ` +
+          `before relying on the lock offline.`,
+      );
+    } else if (outcomes.length > 0 && lock) {
       out.line();
       out.line(
         runtime().name === "deno"
