@@ -10,6 +10,7 @@ import { ConfigError, type Problem } from "./errors.ts";
 import { describe as kind, isPluginFactory, type Plugin, type PluginFactory } from "./plugin.ts";
 import { fileUrl, host, importModule } from "./runtime/mod.ts";
 import { MAX_TIMEOUT_MS } from "./spec.ts";
+import { closest } from "./_suggest.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPlugin = Plugin<any> | PluginFactory<any, any>;
@@ -391,7 +392,13 @@ export function toProblem(issue: v.BaseIssue<unknown>, prefix: string[]): Proble
     path += typeof key === "number" ? `[${key}]` : `${path ? "." : ""}${String(key)}`;
   }
   if (issue.type.endsWith("object") && issue.expected === "never") {
-    return { path, message: `unknown key ${issue.received}` };
+    const key = String(issue.path?.at(-1)?.key ?? "");
+    const parent = path.slice(0, Math.max(0, path.length - key.length - 1));
+    const suggestion = closest(key, configKeysAt(parent));
+    return {
+      path,
+      message: `unknown key ${issue.received}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+    };
   }
   if (issue.type.endsWith("object") && issue.received === "undefined" && issue.input === undefined) {
     return { path, message: `is required but missing` };
@@ -420,6 +427,15 @@ function isPluginListOnly(config: object): boolean {
     }
   }
   return true;
+}
+
+/** The keys a config accepts at a path, for "did you mean" on an unknown one. */
+function configKeysAt(parent: string): string[] {
+  if (parent === "") return Object.keys(TopLevelSchema.entries);
+  if (parent === "hooks") return Object.keys(TopLevelSchema.entries.hooks.wrapped.entries);
+  if (parent === "lock") return Object.keys(LockSchema.entries);
+  if (/^plugins\[\d+\]$/.test(parent)) return Object.keys(EntryObjectSchema.entries);
+  return [];
 }
 
 function displayPath(file: string): string {

@@ -25,7 +25,10 @@ describe("command-line options", () => {
   });
 
   it("refuses what it does not know, naming it", () => {
-    expect(() => parseArgs(["--evnts", "x"], options, false)).toThrow("Unknown option '--evnts'");
+    expect(() => parseArgs(["--confg", "x"], options, false)).toThrow(
+      "Unknown option '--confg'; did you mean '--config'?",
+    );
+    expect(() => parseArgs(["--evnts", "x"], options, false)).toThrow(/^Unknown option '--evnts'$/);
     expect(() => parseArgs(["-x"], options, false)).toThrow("Unknown option '-x'");
     expect(() => parseArgs(["-hx"], options, false)).toThrow("Unknown option '-x'");
     expect(() => parseArgs(["stray"], options, false)).toThrow("Unexpected argument 'stray'");

@@ -94,6 +94,23 @@ export default defineConfig({
     expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.ts")}": no such file`);
   });
 
+  it("suggests the key meant for a misspelt one", () => {
+    let error: ConfigError | undefined;
+    try {
+      validateConfig(
+        { plugin: [], hooks: { timeout: 5 }, lock: { froze: true } },
+        "/repo/bernstein.config.ts",
+      );
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      { path: "hooks.timeout", message: 'unknown key "timeout"; did you mean "timeoutMs"?' },
+      { path: "plugin", message: 'unknown key "plugin"; did you mean "plugins"?' },
+      { path: "lock.froze", message: 'unknown key "froze"; did you mean "frozen"?' },
+    ]);
+  });
+
   it("says so when --config names a folder", async () => {
     await project.write("configs/placeholder.txt", "");
     const error = await configError(() => loadConfig("configs", project.dir));
@@ -200,7 +217,7 @@ describe("config validation", () => {
         message: "expected a plugin specifier or an inline plugin, received a number",
       },
       { path: "plugins[5].integrity", message: 'Expected an SRI hash such as "sha384-..."' },
-      { path: "plugins[6].option", message: 'unknown key "option"' },
+      { path: "plugins[6].option", message: 'unknown key "option"; did you mean "options"?' },
     ]);
     expect(error?.message.split("\n")[0]).toBe('Invalid config "/repo/bernstein.config.ts": 10 problems');
   });

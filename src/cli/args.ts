@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { closest } from "../_suggest.ts";
 
 /** One option: a flag or an option with a value, and an optional one-letter alias. */
 export interface OptionSpec {
@@ -58,7 +59,10 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
       const eq = arg.indexOf("=");
       name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
       inline = eq === -1 ? undefined : arg.slice(eq + 1);
-      if (!Object.hasOwn(options, name)) throw new Error(`Unknown option '--${name}'`);
+      if (!Object.hasOwn(options, name)) {
+        const suggestion = closest(name, Object.keys(options));
+        throw new Error(`Unknown option '--${name}'${suggestion ? `; did you mean '--${suggestion}'?` : ""}`);
+      }
     } else if (arg.startsWith("-") && arg.length > 1) {
       // A group of short options (-hj): flags, the last of which may take a value;
       // an option with a value takes the rest of the group (-cfile.ts) if any.

@@ -59,7 +59,7 @@ describe("bernstein on Node and Deno", () => {
         [["launch"], 'error: unknown command "launch"\nRun "bernstein --help" for usage.\n'],
         [
           ["run", "--evnts", "x"],
-          "error: Unknown option '--evnts'\nRun \"bernstein run --help\" for usage.\n",
+          "error: Unknown option '--evnts'; did you mean '--events'?\nRun \"bernstein run --help\" for usage.\n",
         ],
         [
           ["plugins", "show"],
