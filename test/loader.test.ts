@@ -49,6 +49,14 @@ describe("loading local plugins", () => {
     ]);
   });
 
+  it("reports registration and load failures together, in config order", async () => {
+    await project.write("unknown-hook.ts", `export default { name: "odd", hooks: { onTaskCreatd() {} } };\n`);
+    const { report } = await load({ plugins: ["./unknown-hook.ts", "./missing.ts"] });
+    expect(report.errors.map((e) => e.entry.replace(/^.*: /, ""))).toEqual(["plugins[0]", "plugins[1]"]);
+    expect(report.errors[0].message).toContain('did you mean "onTaskCreated"');
+    expect(report.errors[1].message).toContain("no such file");
+  });
+
   it("loads concurrently and registers in config order", async () => {
     const log = ((globalThis as { __setupLog?: string[] }).__setupLog = []);
     const { manager } = await load({

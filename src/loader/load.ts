@@ -152,7 +152,10 @@ export async function createManager(
       );
     }
   }
-  const final = { loaded: registered, errors: report.errors };
+  // Registration failures come after load failures; report them all in config order.
+  const position = (error: PluginLoadError) => Number(/plugins\[(\d+)\]/.exec(error.entry)?.[1] ?? Infinity);
+  const errors = [...report.errors].sort((a, b) => position(a) - position(b));
+  const final = { loaded: registered, errors };
   if ((options.strict ?? config.config.strict) && final.errors.length > 0) {
     await manager.shutdown().catch(() => undefined);
     throw new LoadFailedError(final.errors);
