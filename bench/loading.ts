@@ -19,7 +19,8 @@ export interface LoadingResult {
 
 const LOCAL = join(ROOT, "bench", "scripts", "load-local.ts");
 const REMOTE = join(ROOT, "bench", "scripts", "load-remote.ts");
-const SAMPLES = 7;
+// Node loads through its loader thread, which makes single runs vary by ±30%: many samples.
+const SAMPLES = 15;
 
 /** Runs the loading benchmarks. */
 export async function loading(): Promise<LoadingResult[]> {
