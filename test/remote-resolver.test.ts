@@ -1,6 +1,6 @@
 // The Node remote loader's resolver, driven directly (no loader hooks): cache
 // damage, timeouts, frozen mode and redirects, against servers on 127.0.0.1.
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -39,6 +39,17 @@ describe("the remote resolver", () => {
     const again = await new RemoteResolver(settings()).fetchVerified(url);
     expect(new TextDecoder().decode(again.body)).toBe(body);
     expect(server.requests).toEqual(["/m.ts", "/m.ts"]);
+  });
+
+  it("neither caches nor locks a response that is not a module, so a later run fetches it again", async () => {
+    server = await startModuleHost({ "/m.ts": { body: "\u0089PNG", type: "image/png" } });
+    const url = `${server.url}/m.ts`;
+    const resolver = new RemoteResolver(settings());
+    await expect(resolver.load(url)).rejects.toThrow(/served as "image\/png", which is not a module type/);
+    await resolver.save();
+    const lock = await readFile(join(dir, "deno.lock"), "utf8").catch(() => "{}");
+    expect(lock).not.toContain("/m.ts");
+    expect(await readdir(join(dir, "cache")).catch(() => [])).toEqual([]);
   });
 
   it("gives up on a server that never answers", async () => {

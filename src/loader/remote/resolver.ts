@@ -203,6 +203,8 @@ export class RemoteResolver {
     let source = cached;
     if (base === undefined && lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     source ??= await fetchSource(url);
+    // Refused before anything is cached or locked: a later run fetches it again.
+    moduleKind(url, source);
     const hash = sha256Hex(source.body);
     if (base !== undefined) {
       const path = `/${url.slice(base.length)}`;
@@ -324,9 +326,13 @@ const JS_TYPES = new Set([
 ]);
 const BY_EXTENSION = new Set(["", "text/plain", "application/octet-stream"]);
 
-/** Decides how to run a module from its content type (and, for generic types, its extension). */
-async function prepare(url: string, source: RemoteSource): Promise<LoadedSource & { compiled?: boolean }> {
-  const text = new TextDecoder().decode(source.body);
+/**
+ * What kind of module a response is, from its content type (and, for generic
+ * types, the URL's extension).
+ *
+ * @throws {Error} For a type that is not a module's, naming the URL and the type.
+ */
+function moduleKind(url: string, source: RemoteSource): "ts" | "tsx" | "js" | "jsx" | "json" {
   const extension = /\.([a-z]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? "";
   let kind: "ts" | "tsx" | "js" | "jsx" | "json" | undefined;
   if (TS_TYPES.has(source.contentType)) {
@@ -345,6 +351,13 @@ async function prepare(url: string, source: RemoteSource): Promise<LoadedSource 
         `serve TypeScript as application/typescript or JavaScript as text/javascript`,
     );
   }
+  return kind;
+}
+
+/** Makes a verified response ready to run: JSON or JavaScript as is, TypeScript compiled. */
+async function prepare(url: string, source: RemoteSource): Promise<LoadedSource & { compiled?: boolean }> {
+  const text = new TextDecoder().decode(source.body);
+  const kind = moduleKind(url, source);
   if (kind === "json") return { source: text, format: "json" };
   if (kind === "js") return { source: text, format: "module" };
   const { transform } = await import("esbuild");
