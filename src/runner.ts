@@ -727,25 +727,37 @@ class Call {
 
 /** One wrapper level of one call: runs the inner levels at most once. */
 class Frame {
-  private called = false;
-  private closed = false;
+  private called: boolean;
+  private closed: boolean;
   private inner: unknown;
   /** The error the inner levels raised (strict mode only). */
-  innerError: unknown = NO_ERROR;
+  innerError: unknown;
   /** Inner levels still pending (0 or 1); the wrapper's clock stops meanwhile. */
-  innerPending = 0;
+  innerPending: number;
   /** Time spent in the inner levels, which is not the wrapper's own (measured when timed). */
-  innerMs = 0;
+  innerMs: number;
   /** Whether this wrapper invocation is timed (then the inner time is measured too). */
-  timed = false;
+  timed: boolean;
   /** Pauses and resumes the wrapper's deadline while the inner levels are pending. */
   clock: { pause(): void; resume(): void } | undefined;
+  private readonly runner: HookRunner;
+  private readonly call: Call;
+  private readonly depth: number;
 
-  constructor(
-    private readonly runner: HookRunner,
-    private readonly call: Call,
-    private readonly depth: number,
-  ) {
+  // Fields assigned in the constructor rather than declared with initialisers: one
+  // frame is made per wrapper level per call, and plain assignments cost less.
+  constructor(runner: HookRunner, call: Call, depth: number) {
+    this.runner = runner;
+    this.call = call;
+    this.depth = depth;
+    this.called = false;
+    this.closed = false;
+    this.inner = undefined;
+    this.innerError = NO_ERROR;
+    this.innerPending = 0;
+    this.innerMs = 0;
+    this.timed = false;
+    this.clock = undefined;
     this.next = this.runNext.bind(this);
   }
 
