@@ -58,6 +58,11 @@ export class Wheel {
   private refed = false;
   private readonly tickMs: number;
 
+  /**
+   * A wheel that does not tick until it watches something.
+   *
+   * @param timeoutMs The deadline this wheel watches for.
+   */
   constructor(readonly timeoutMs: number) {
     this.tickMs = Math.max(1, timeoutMs / TICKS_PER_TIMEOUT);
   }
@@ -100,11 +105,13 @@ export class Wheel {
     }
   }
 
+  /** Stops the timer. */
   private stop(): void {
     this.timer?.clear();
     this.timer = undefined;
   }
 
+  /** Reads the clock once and expires the calls whose deadline has passed. */
   private tick(): void {
     const now = performance.now();
     const tick = ++this.ticks;

@@ -22,6 +22,7 @@ export class InvocationContext implements HookContext {
   private controller: AbortController | undefined;
   private reason: unknown = NO_ERROR;
 
+  /** A context for one invocation of the record's implementation. */
   constructor(record: { state: { name: string; logger: Logger }; caller: { name: string } }) {
     this.plugin = record.state.name;
     this.hook = record.caller.name;

@@ -84,13 +84,19 @@ export interface Monitor {
 
 /** Per-plugin bookkeeping the runner reads and updates. @internal */
 export interface PluginState {
+  /** The registered plugin. */
   readonly plugin: Plugin<HookSpecs>;
+  /** Its name. */
   readonly name: string;
+  /** Its logger, scoped to its name. */
   readonly logger: Logger;
+  /** Its counters (totalMs is computed by the manager from the records). */
   readonly stats: PluginStats;
   /** Aborted when the plugin is unregistered; the signal of shared contexts. */
   readonly lifetime: AbortController;
+  /** Failures since its last success: the circuit breaker's count. */
   consecutiveFailures: number;
+  /** Suspended by the circuit breaker until resume(). */
   suspended: boolean;
   /** suspended || removed, kept in one flag for the call loop. */
   off: boolean;
@@ -102,10 +108,14 @@ export interface PluginState {
 
 /** One implementation of one hook, with everything the loop needs precomputed. @internal */
 export interface ImplRecord {
+  /** The plugin it belongs to. */
   readonly state: PluginState;
+  /** The hook it implements. */
   readonly caller: HookCaller;
   // deno-lint-ignore no-explicit-any
+  /** The implementation (a wrapper gets next() as its second argument). */
   readonly fn: (...args: any[]) => unknown;
+  /** Whether it is a wrapper. */
   readonly wrapper: boolean;
   /** 0 tryFirst, 1 plain, 2 tryLast. */
   readonly rank: number;
@@ -123,14 +133,17 @@ export interface ImplRecord {
    * scaled to that hook's calls (see the manager's stats()).
    */
   sampledCalls: number;
+  /** The timed durations, each times its weight, in milliseconds. */
   sampledMs: number;
   /** Untimed timeouts: their count and total duration (their deadlines). */
   exactCalls: number;
+  /** The total duration of the untimed timeouts, in milliseconds. */
   exactMs: number;
   /** Whether results are checked against the hook's result schema. */
   readonly checksResult: boolean;
   /** Whether the function may read `ctx` (and so gets a fresh one per invocation). */
   wantsCtx: boolean | undefined;
+  /** The context given to invocations that do not read it (no per-call allocation). */
   readonly sharedCtx: HookContext;
 }
 
@@ -149,6 +162,14 @@ export class HookCaller {
   /** Remembered arguments, for historic hooks. */
   readonly history: unknown[] | undefined;
 
+  /**
+   * A hook's call lists, empty until implementations are registered.
+   *
+   * @param name The hook's name.
+   * @param spec Its spec.
+   * @param source Where the spec came from (for messages).
+   * @param defaultTimeoutMs The manager's deadline, for implementations and specs that set none.
+   */
   constructor(
     readonly name: string,
     readonly spec: HookSpec,
@@ -180,6 +201,7 @@ export class HookCaller {
    * calls it stands for, its weight.
    */
   untilTimed = 1;
+  /** What untilTimed started from at the last reset. */
   planned = 1;
   /** The last interval chosen, which the next may at most double. */
   interval = 1;
@@ -188,8 +210,11 @@ export class HookCaller {
 
   /** The same four for calls through wrappers. */
   untilWrappedTimed = 1;
+  /** planned, for calls through wrappers. */
   plannedWrapped = 1;
+  /** interval, for calls through wrappers. */
   intervalWrapped = 1;
+  /** generation, for calls through wrappers. */
   generationWrapped = 0;
 
   /** Sorts the records into two new call lists (never mutating the old ones). */
@@ -211,11 +236,15 @@ export class HookCaller {
 
 /** How the runner behaves; fixed for a manager's lifetime. @internal */
 export interface RunnerSettings {
+  /** Rethrow implementation failures (`onError: "throw"`). */
   readonly strict: boolean;
+  /** Validate arguments and results against the hook specs. */
   readonly validate: boolean;
   /** Consecutive failures that suspend a plugin; 0 turns the breaker off. */
   readonly breakerThreshold: number;
+  /** How many failure records to keep. */
   readonly maxFailures: number;
+  /** Where failures are logged. */
   readonly logger: Logger;
   /**
    * 0 times every call (`timing: "every-call"`). Otherwise calls are timed at
@@ -230,10 +259,16 @@ export interface RunnerSettings {
 export class HookRunner {
   /** Replaced, never mutated, so that a monitor removed during a call does not skip another. */
   monitors: readonly Monitor[] = [];
+  /** Recorded failures, oldest first, at most settings.maxFailures. */
   readonly failures: FailureRecord[] = [];
   /** Deadlines of pending implementations on the fast path. */
   readonly deadlines: Deadlines = new Deadlines();
 
+  /**
+   * A runner with no monitors and no failures recorded.
+   *
+   * @param settings How the runner behaves.
+   */
   constructor(readonly settings: RunnerSettings) {}
 
   /**
@@ -346,6 +381,7 @@ export class HookRunner {
     return first ? undefined : acc ?? [];
   }
 
+  /** The rest of a monitored call, from the first implementation that returned a promise. */
   private async runPlainAsync(
     impls: ImplRecord[],
     first: boolean,
@@ -457,6 +493,7 @@ export class HookRunner {
     });
   }
 
+  /** Accounts a general-path invocation that returned: checks, times and reports it. */
   private succeeded(
     record: ImplRecord,
     args: unknown,
@@ -669,6 +706,7 @@ export class HookRunner {
     );
   }
 
+  /** Tells the monitors an invocation starts. */
   private notifyBefore(record: ImplRecord, args: unknown): void {
     const event: BeforeEvent = {
       plugin: record.state.name,
@@ -685,6 +723,7 @@ export class HookRunner {
     }
   }
 
+  /** Tells the monitors how an invocation ended. */
   private notifyAfter(
     record: ImplRecord,
     args: unknown,

@@ -11,7 +11,9 @@ import { closest } from "../_suggest.ts";
 
 /** One option: a flag or an option with a value, and an optional one-letter alias. */
 export interface OptionSpec {
+  /** A flag, or an option that takes a value. */
   readonly type: "boolean" | "string";
+  /** Its one-letter alias, as in `-c`. */
   readonly short?: string;
 }
 

@@ -20,6 +20,8 @@ export class Output {
   private readonly progressOn: boolean;
 
   /**
+   * Output for one command.
+   *
    * @param json Machine output.
    */
   constructor(json: boolean) {

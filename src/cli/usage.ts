@@ -7,6 +7,8 @@
 /** Wrong arguments: exit code 2. */
 export class UsageError extends Error {
   /**
+   * A usage error, with the command whose help to point at.
+   *
    * @param message What is wrong.
    * @param command The command whose help to point at.
    */

@@ -20,11 +20,17 @@ export interface ResolvedPackage {
 
 /** The fields of package.json the loader reads. */
 export interface PackageJson {
+  /** The package name. */
   name?: string;
+  /** The installed version. */
   version?: string;
+  /** The entry point without exports. */
   main?: string;
+  /** The exports map. */
   exports?: unknown;
+  /** Keywords (bernstein-plugin marks a plugin). */
   keywords?: string[];
+  /** The plugin entry a package declares for discovery. */
   bernstein?: string | { plugin?: string };
 }
 

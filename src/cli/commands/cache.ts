@@ -10,6 +10,7 @@ import type { Output } from "../output.ts";
 
 /** Options of `bernstein cache`. */
 export interface CacheOptions {
+  /** The config file (default: searched upward). */
   config?: string;
 }
 

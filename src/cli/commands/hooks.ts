@@ -10,6 +10,7 @@ import type { Output } from "../output.ts";
 
 /** Options of `bernstein hooks`. */
 export interface HooksOptions {
+  /** Print JSON Schema for each hook's arguments. */
   jsonSchema?: boolean;
 }
 

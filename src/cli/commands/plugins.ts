@@ -8,7 +8,9 @@ import type { Output } from "../output.ts";
 
 /** Options of the plugins commands. */
 export interface PluginsOptions {
+  /** The config file (default: searched upward). */
   config?: string;
+  /** Refuse remote modules not in the lockfile. */
   frozen?: boolean;
 }
 

@@ -13,9 +13,13 @@ import type { Output } from "../output.ts";
 
 /** Options of `bernstein run`. */
 export interface RunOptions {
+  /** The config file (default: searched upward). */
   config?: string;
+  /** A JSON Lines events file, or - for standard input; default the demo. */
   events?: string;
+  /** Fail when any plugin fails to load. */
   strict?: boolean;
+  /** Refuse remote modules not in the lockfile. */
   frozen?: boolean;
 }
 

@@ -26,6 +26,8 @@ export interface RemoteSource {
  */
 export class DiskCache {
   /**
+   * A cache in `dir`, created on first write.
+   *
    * @param dir The cache folder; created on first write.
    */
   constructor(readonly dir: string) {}

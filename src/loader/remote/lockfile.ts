@@ -126,6 +126,7 @@ export class Lockfile {
     return this.saving;
   }
 
+  /** Writes the lock, merged with what is on disk, through a rename. */
   private async write(): Promise<void> {
     if (!this.changed) return;
     this.changed = false;
@@ -153,6 +154,7 @@ export class Lockfile {
     await rename(temporary, this.path);
   }
 
+  /** Sets one entry, marking the lock changed when it differs. */
   private set(section: Section, key: string, value: unknown): void {
     const table = (this.data[section] ??= {}) as Record<string, unknown>;
     if (JSON.stringify(table[key]) === JSON.stringify(value)) return;

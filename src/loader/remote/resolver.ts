@@ -39,7 +39,9 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Resolves, fetches and verifies remote modules for one set of settings. */
 export class RemoteResolver {
+  /** The disk cache of fetched modules. */
   readonly cache: DiskCache;
+  /** The JSR registry's base URL, without a trailing slash. */
   readonly jsrUrl: string;
   private lock: Promise<Lockfile | undefined>;
   /** JSR manifests by package version base URL (`.../@a/b/1.2.0/`). */
@@ -48,6 +50,8 @@ export class RemoteResolver {
   private readonly integrity = new Map<string, string>();
 
   /**
+   * A resolver for one config's remote settings.
+   *
    * @param settings Cache, lock, registry, policy and SRI hashes.
    */
   constructor(readonly settings: RemoteSettings) {
@@ -238,6 +242,7 @@ export class RemoteResolver {
     await (await this.lock)?.save();
   }
 
+  /** The newest unyanked version of a JSR package that satisfies the range. */
   private async pickVersion(name: string, range: string | undefined): Promise<string> {
     const url = `${this.jsrUrl}/${name}/meta.json`;
     const source = await fetchSource(url);
@@ -259,6 +264,7 @@ export class RemoteResolver {
     return version;
   }
 
+  /** A JSR version's metadata: exports and the manifest of checksums. */
   private async versionMeta(
     name: string,
     version: string,
@@ -296,6 +302,7 @@ export class RemoteResolver {
     return `${scope}/${name}@${version}`;
   }
 
+  /** Throws in frozen mode: `what` is not in the lock. */
   private refuseIfFrozen(what: string): void {
     if (this.settings.frozen) {
       throw new Error(
