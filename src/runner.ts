@@ -112,8 +112,8 @@ export interface ImplRecord {
   readonly state: PluginState;
   /** The hook it implements. */
   readonly caller: HookCaller;
-  // deno-lint-ignore no-explicit-any
   /** The implementation (a wrapper gets next() as its second argument). */
+  // deno-lint-ignore no-explicit-any
   readonly fn: (...args: any[]) => unknown;
   /** Whether it is a wrapper. */
   readonly wrapper: boolean;
