@@ -1,6 +1,6 @@
 // The Node remote loader's resolver, driven directly (no loader hooks): cache
 // damage, timeouts, frozen mode and redirects, against servers on 127.0.0.1.
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -34,7 +34,10 @@ describe("the remote resolver", () => {
     const url = `${server.url}/m.ts`;
     await new RemoteResolver(settings()).fetchVerified(url);
     for (const file of await readdir(join(dir, "cache"))) {
-      if (file.endsWith(".body")) await writeFile(join(dir, "cache", file), "export const n = 666;\n");
+      // Keep the header line (with the body's hash), change the body.
+      const entry = await readFile(join(dir, "cache", file), "utf8");
+      const header = entry.slice(0, entry.indexOf("\n") + 1);
+      await writeFile(join(dir, "cache", file), `${header}export const n = 666;\n`);
     }
     const again = await new RemoteResolver(settings()).fetchVerified(url);
     expect(new TextDecoder().decode(again.body)).toBe(body);
@@ -50,6 +53,23 @@ describe("the remote resolver", () => {
     const lock = await readFile(join(dir, "deno.lock"), "utf8").catch(() => "{}");
     expect(lock).not.toContain("/m.ts");
     expect(await readdir(join(dir, "cache")).catch(() => [])).toEqual([]);
+  });
+
+  it("reads entries of the earlier two-file cache layout without fetching", async () => {
+    const body = "export const n = 2;\n";
+    server = await startModuleHost({ "/m.ts": { body } });
+    const url = `${server.url}/m.ts`;
+    const { createHash } = await import("node:crypto");
+    const hex = (data: string) => createHash("sha256").update(data).digest("hex");
+    await mkdir(join(dir, "cache"), { recursive: true });
+    await writeFile(join(dir, "cache", `${hex(url)}.body`), body);
+    await writeFile(
+      join(dir, "cache", `${hex(url)}.json`),
+      JSON.stringify({ url, contentType: "application/typescript", sha256: hex(body) }),
+    );
+    const source = await new RemoteResolver(settings()).fetchVerified(url);
+    expect(new TextDecoder().decode(source.body)).toBe(body);
+    expect(server.requests).toEqual([]);
   });
 
   it("gives up on a server that never answers", async () => {

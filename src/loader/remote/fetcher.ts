@@ -20,9 +20,11 @@ export interface RemoteSource {
 }
 
 /**
- * A folder of fetched responses, keyed by the sha256 of the URL. Each entry is a
- * body file and a small JSON file beside it, both written through a rename so that
- * a crash never leaves half a file behind.
+ * A folder of fetched responses, keyed by the sha256 of the URL. Each entry is one
+ * file: a line of JSON (URL, content type, the body's sha256), then the body. It
+ * is written through a rename, so that a crash never leaves half a file behind,
+ * and read in one go (a cached run reads one per module and one per compiled form).
+ * Entries of the earlier two-file layout (`.json` beside `.body`) are still read.
  */
 export class DiskCache {
   /**
@@ -35,6 +37,26 @@ export class DiskCache {
   /** The cached response for `url`, if any and intact (a damaged entry counts as missing). */
   async get(url: string): Promise<RemoteSource | undefined> {
     const key = sha256Hex(url);
+    let data: Uint8Array;
+    try {
+      data = new Uint8Array(await readFile(join(this.dir, `${key}.entry`)));
+    } catch {
+      return await this.getTwoFiles(key);
+    }
+    const newline = data.indexOf(10);
+    if (newline < 0) return undefined;
+    try {
+      const meta = JSON.parse(new TextDecoder().decode(data.subarray(0, newline)));
+      const body = data.slice(newline + 1);
+      if (meta.sha256 !== sha256Hex(body)) return undefined;
+      return { url: meta.url, body, contentType: meta.contentType };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An entry in the earlier layout: a `.json` file beside a `.body` file. */
+  private async getTwoFiles(key: string): Promise<RemoteSource | undefined> {
     try {
       const meta = JSON.parse(await readFile(join(this.dir, `${key}.json`), "utf8"));
       const body = new Uint8Array(await readFile(join(this.dir, `${key}.body`)));
@@ -49,11 +71,16 @@ export class DiskCache {
   async put(url: string, source: RemoteSource): Promise<void> {
     const key = sha256Hex(url);
     await mkdir(this.dir, { recursive: true });
-    await atomicWrite(join(this.dir, `${key}.body`), source.body);
-    await atomicWrite(
-      join(this.dir, `${key}.json`),
-      JSON.stringify({ url: source.url, contentType: source.contentType, sha256: sha256Hex(source.body) }),
-    );
+    const meta = JSON.stringify({
+      url: source.url,
+      contentType: source.contentType,
+      sha256: sha256Hex(source.body),
+    });
+    const header = new TextEncoder().encode(`${meta}\n`);
+    const data = new Uint8Array(header.length + source.body.length);
+    data.set(header);
+    data.set(source.body, header.length);
+    await atomicWrite(join(this.dir, `${key}.entry`), data);
   }
 }
 
