@@ -33,18 +33,29 @@ const task = {
   createdAt: 1_764_000_000_000,
   metadata: { labels: ["perf"] },
 };
-// Frozen up front, as a host that reuses its event objects would have them.
-const args = deepFreeze({ task });
+/** A task-sized argument, frozen up front as a host that reuses its event objects would have it. */
+export const args: { task: typeof task } = deepFreeze({ task });
 
 let counter = 0;
-const syncImpl = () => {
+/** The synchronous implementation every subject calls: a counter increment. */
+export const syncImpl = (): void => {
   counter++;
 };
-const asyncImpl = async () => {
+/** The asynchronous implementation every subject calls. */
+export const asyncImpl = async (): Promise<void> => {
   counter++;
 };
 
-function ours(
+/**
+ * Starts the counter at 0 again. Past 2^30 it would stop being a small integer,
+ * and every increment would allocate (and deoptimise whatever inlined it).
+ */
+export function resetCounter(): void {
+  counter = 0;
+}
+
+/** A manager with `n` plugins implementing onTaskCreated with `impl`, and `wrappers` wrappers around them. */
+export function ours(
   n: number,
   impl: () => unknown,
   validate: boolean,
@@ -121,9 +132,7 @@ function minimalChain(wrappers: ((args: unknown, next: () => unknown) => unknown
 export async function dispatch(): Promise<DispatchResult[]> {
   const results: DispatchResult[] = [];
   const add = async (scenario: string, subject: string, fn: () => unknown) => {
-    // Past 2^30 the counter would stop being a small integer, and every increment
-    // would allocate (and deoptimise whatever inlined it): start each case at 0.
-    counter = 0;
+    resetCounter();
     const { median, mean } = await timing(fn);
     results.push({ scenario, subject, ns: median, meanNs: mean });
     process.stderr.write(".");

@@ -37,28 +37,28 @@ export function compileCall(impls: ImplRecord[], firstResult: boolean): Compiled
     ? `return function compiledCall() { return ${first ? "undefined" : "[]"}; };`
     : `${chunks.join("\n")}
 return function compiledCall(runner, args) {
-  if (--CALLER.untilTimed > 0) return u0(runner, args, undefined, 0);
-  // The calls this timed one stands for (see HookCaller.planned).
-  const W = CALLER.planned - CALLER.untilTimed;
+  if (--COUNTDOWN.until > 0) return u0(runner, args, undefined, 0);
+  // The calls this timed one stands for (see Countdown).
+  const W = COUNTDOWN.planned - COUNTDOWN.until;
   const start = performance.now();
   let result;
   try {
     result = t0(runner, args, undefined, W);
   } catch (error) {
-    runner.timedCall(CALLER, start, undefined, ${impls.length});
+    COUNTDOWN.after(start, undefined, ${impls.length}, runner.settings.sampleMask === 0);
     throw error;
   }
-  return runner.timedCall(CALLER, start, result, ${impls.length});
+  return COUNTDOWN.after(start, result, ${impls.length}, runner.settings.sampleMask === 0);
 };`;
   const factory = new Function(
     "IMPLS",
-    "CALLER",
+    "COUNTDOWN",
     "IC",
     "SKIP",
     "ASYNC",
     `"use strict";\n${bindings}\n${contexts}\n${body}`,
   );
-  return factory(impls, impls[0]?.caller, InvocationContext, SKIP, continueAsync) as CompiledCall;
+  return factory(impls, impls[0]?.caller.plain, InvocationContext, SKIP, continueAsync) as CompiledCall;
 }
 
 /**

@@ -17,26 +17,27 @@ import { type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
  */
 export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean, args: unknown): unknown {
   // Sampled per call, on the hook's countdown (see _sampling.ts).
-  const caller = impls[0]?.caller;
-  const timed = caller !== undefined && --caller.untilTimed <= 0;
-  // The calls a timed one stands for (see HookCaller.planned); 0 when untimed.
-  const weight = timed ? caller.planned - caller.untilTimed : 0;
+  const countdown = impls[0]?.caller.plain;
+  const timed = countdown !== undefined && --countdown.until <= 0;
+  // The calls a timed one stands for (see Countdown); 0 when untimed.
+  const weight = timed ? countdown.planned - countdown.until : 0;
   const start = timed ? performance.now() : 0;
   const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined, weight);
   if (!timed) {
     const result = run.advance();
     return result === PENDING ? run.begin() : result;
   }
+  const everyCall = runner.settings.sampleMask === 0;
   let result: unknown;
   try {
     result = run.advance();
   } catch (error) {
     // Strict mode: the countdown still restarts.
-    runner.timedCall(caller, start, undefined, impls.length);
+    countdown.after(start, undefined, impls.length, everyCall);
     throw error;
   }
   if (result === PENDING) result = run.begin();
-  return runner.timedCall(caller, start, result, impls.length);
+  return countdown.after(start, result, impls.length, everyCall);
 }
 
 /** What advance() returns when an implementation is pending. */

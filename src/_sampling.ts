@@ -40,3 +40,63 @@ export function nextInterval(elapsedMs: number, implementations: number, previou
   const wanted = work < clock ? MAX_INTERVAL : Math.ceil((2 * clock) / (BUDGET * work));
   return Math.max(1, Math.min(wanted, 2 * previous, MAX_INTERVAL));
 }
+
+/**
+ * When the next call of one path (a hook's plain list, or its calls through
+ * wrappers) is timed. Each call counts `until` down; the call that takes it to 0
+ * or below is timed and stands for `planned - until` calls, its weight. @internal
+ */
+export class Countdown {
+  /** Calls until the next timed one. */
+  until = 1;
+  /** What `until` started from. */
+  planned = 1;
+  /** The last interval chosen, which the next may at most double. */
+  private interval = 1;
+  /** Bumped by each timed call and reset, so that a call settling late does not set a newer countdown. */
+  private generation = 0;
+
+  /** Times the next call: after a change of registration, so that a new implementation's first call is measured. */
+  reset(): void {
+    this.until = this.planned = this.interval = 1;
+    this.generation++;
+  }
+
+  /**
+   * Ends a timed call: sets the next countdown from how long it took (when it
+   * settles, for a pending one). While a timed call is pending no other is picked
+   * (the countdown stands at the maximum); when it settles, the calls made meanwhile
+   * are added to what the next timed call stands for, so that no call goes unaccounted.
+   *
+   * @param start When the call started (performance.now()).
+   * @param result The call's result, or a promise of it.
+   * @param implementations How many implementations it ran.
+   * @param everyCall Time every call (`timing: "every-call"`).
+   * @returns `result`, unchanged.
+   */
+  after(start: number, result: unknown, implementations: number, everyCall: boolean): unknown {
+    if (everyCall) {
+      this.until = this.planned = this.interval = 1;
+      return result;
+    }
+    const generation = ++this.generation;
+    const previous = this.interval;
+    if (!(result instanceof Promise)) {
+      this.until = this.planned = this.interval = nextInterval(
+        performance.now() - start,
+        implementations,
+        previous,
+      );
+      return result;
+    }
+    this.until = this.planned = MAX_INTERVAL;
+    const adapt = () => {
+      if (this.generation !== generation) return;
+      const during = MAX_INTERVAL - this.until;
+      this.until = this.interval = nextInterval(performance.now() - start, implementations, previous);
+      this.planned = this.until + during;
+    };
+    result.then(adapt, adapt);
+    return result;
+  }
+}

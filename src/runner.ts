@@ -16,7 +16,7 @@ import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts"
 import { ignoresArgument } from "./_params.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { runFast } from "./_fastpath.ts";
-import { MAX_INTERVAL, nextInterval } from "./_sampling.ts";
+import { Countdown } from "./_sampling.ts";
 import { compileCall, type CompiledCall, MAX_COMPILED } from "./_compiled.ts";
 import type { Logger } from "./logger.ts";
 import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
@@ -195,37 +195,18 @@ export class HookCaller {
   /** The compiled form of `impls`, made on first use after each rebuild. */
   compiled: CompiledCall | undefined;
 
-  /**
-   * Fast-path calls until the next timed one (see _sampling.ts), and the count it
-   * started from: when a call is picked, `planned - untilTimed` is the number of
-   * calls it stands for, its weight.
-   */
-  untilTimed = 1;
-  /** What untilTimed started from at the last reset. */
-  planned = 1;
-  /** The last interval chosen, which the next may at most double. */
-  interval = 1;
-  /** Bumped by each timed call and rebuild, so that a call settling late does not reset a newer countdown. */
-  generation = 0;
-
-  /** The same four for calls through wrappers. */
-  untilWrappedTimed = 1;
-  /** planned, for calls through wrappers. */
-  plannedWrapped = 1;
-  /** interval, for calls through wrappers. */
-  intervalWrapped = 1;
-  /** generation, for calls through wrappers. */
-  generationWrapped = 0;
+  /** When the next call through the fast paths is timed (see _sampling.ts). */
+  readonly plain: Countdown = new Countdown();
+  /** When the next call through the wrappers is timed. */
+  readonly wrapped: Countdown = new Countdown();
 
   /** Sorts the records into two new call lists (never mutating the old ones). */
   rebuild(): void {
     this.stale = false;
     this.compiled = undefined;
     // The next call is timed, so that a new implementation's first call is measured.
-    this.untilTimed = this.planned = this.interval = 1;
-    this.untilWrappedTimed = this.plannedWrapped = this.intervalWrapped = 1;
-    this.generation++;
-    this.generationWrapped++;
+    this.plain.reset();
+    this.wrapped.reset();
     const timeout = this.spec.timeoutMs ?? this.defaultTimeoutMs;
     for (const record of this.records) record.timeoutMs = record.ownTimeoutMs ?? timeout;
     const sorted = [...this.records].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
@@ -294,20 +275,22 @@ export class HookRunner {
     if (this.monitors.length > 0) {
       return this.runLevel(new Call(caller, wrappers, caller.impls, args, 1), 0);
     }
-    if (--caller.untilWrappedTimed > 0) {
+    const countdown = caller.wrapped;
+    if (--countdown.until > 0) {
       return this.runLevel(new Call(caller, wrappers, caller.impls, args, 0), 0);
     }
-    const weight = caller.plannedWrapped - caller.untilWrappedTimed;
+    const weight = countdown.planned - countdown.until;
+    const everyCall = this.settings.sampleMask === 0;
     const start = performance.now();
     const count = wrappers.length + caller.impls.length;
     let result: unknown;
     try {
       result = this.runLevel(new Call(caller, wrappers, caller.impls, args, weight), 0);
     } catch (error) {
-      this.afterTimed(caller, true, start, undefined, count);
+      countdown.after(start, undefined, count, everyCall);
       throw error;
     }
-    return this.afterTimed(caller, true, start, result, count);
+    return countdown.after(start, result, count, everyCall);
   }
 
   /**
@@ -528,63 +511,6 @@ export class HookRunner {
   }
 
   /**
-   * Ends a timed call of the fast paths: sets how many calls until the next timed
-   * one, from how long this one took (when it settles, for a pending one).
-   *
-   * @returns The call's result, unchanged.
-   */
-  timedCall(caller: HookCaller, start: number, result: unknown, implementations: number): unknown {
-    return this.afterTimed(caller, false, start, result, implementations);
-  }
-
-  /**
-   * Sets the next countdown of the plain or the wrapped path after a timed call.
-   * While a timed call is pending no other is picked (the countdown stands at the
-   * maximum); when it settles, the calls made meanwhile are added to what the next
-   * timed call stands for, so that no call goes unaccounted.
-   */
-  private afterTimed(
-    caller: HookCaller,
-    wrapped: boolean,
-    start: number,
-    result: unknown,
-    implementations: number,
-  ): unknown {
-    const set = (interval: number, planned: number) => {
-      if (wrapped) {
-        caller.untilWrappedTimed = interval;
-        caller.plannedWrapped = planned;
-        caller.intervalWrapped = interval;
-      } else {
-        caller.untilTimed = interval;
-        caller.planned = planned;
-        caller.interval = interval;
-      }
-    };
-    if (this.settings.sampleMask === 0) {
-      set(1, 1);
-      return result;
-    }
-    const generation = wrapped ? ++caller.generationWrapped : ++caller.generation;
-    const previous = wrapped ? caller.intervalWrapped : caller.interval;
-    if (!(result instanceof Promise)) {
-      const interval = nextInterval(performance.now() - start, implementations, previous);
-      set(interval, interval);
-      return result;
-    }
-    if (wrapped) caller.untilWrappedTimed = caller.plannedWrapped = MAX_INTERVAL;
-    else caller.untilTimed = caller.planned = MAX_INTERVAL;
-    const adapt = () => {
-      if ((wrapped ? caller.generationWrapped : caller.generation) !== generation) return;
-      const during = MAX_INTERVAL - (wrapped ? caller.untilWrappedTimed : caller.untilTimed);
-      const interval = nextInterval(performance.now() - start, implementations, previous);
-      set(interval, interval + during);
-    };
-    result.then(adapt, adapt);
-    return result;
-  }
-
-  /**
    * Accounts a plain implementation's synchronous or settled result on the fast
    * path: checks it against the result schema, counts the call, and times it when
    * `start` is a number (a sampled invocation).
@@ -613,7 +539,6 @@ export class HookRunner {
   private count(record: ImplRecord, duration: number, weight: number): void {
     const state = record.state;
     const stats = state.stats;
-    if (!(weight >= 1)) weight = 1;
     record.sampledCalls += weight;
     record.sampledMs += duration * weight;
     if (duration > stats.maxMs) stats.maxMs = duration;

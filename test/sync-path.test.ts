@@ -4,6 +4,33 @@ import { makeTask, testManager } from "./_helpers.ts";
 
 const task = makeTask();
 
+/** Busy-waits, so that the duration is real synchronous work. */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* working */ }
+}
+
+/**
+ * Runs `warm` then `counted`, and returns how many clock reads `counted` made.
+ * The counting wrapper is as thin as can be: a heavier spy would make the reads
+ * themselves look like work worth timing. Counted once the code is warm: while it
+ * runs unoptimised, implementations are slow enough to be timed more often, as
+ * they should be.
+ */
+function clockReads(warm: () => void, counted: () => void): number {
+  const real = performance.now.bind(performance);
+  let reads = 0;
+  performance.now = () => (reads++, real());
+  try {
+    warm();
+    reads = 0;
+    counted();
+  } finally {
+    performance.now = real;
+  }
+  return reads;
+}
+
 describe("synchronous path", () => {
   afterEach(() => void vi.restoreAllMocks());
 
@@ -121,12 +148,6 @@ describe("long call lists", () => {
 });
 
 describe("sampled durations", () => {
-  /** Busy-waits, so that the duration is real synchronous work. */
-  const busy = (ms: number) => {
-    const end = performance.now() + ms;
-    while (performance.now() < end) { /* working */ }
-  };
-
   it("time every implementation of a sampled call and scale the total to all calls", () => {
     const { manager } = testManager();
     manager.register({ name: "slow", hooks: { onTaskCreated: () => busy(2) } });
@@ -166,11 +187,6 @@ describe("sampled durations", () => {
 });
 
 describe("adaptive sampling", () => {
-  const busy = (ms: number) => {
-    const end = performance.now() + ms;
-    while (performance.now() < end) { /* working */ }
-  };
-
   it("reads the clock rarely for trivial implementations", () => {
     const { manager } = testManager();
     for (let i = 0; i < 10; i++) {
@@ -179,20 +195,10 @@ describe("adaptive sampling", () => {
         hooks: { onTaskCreated: () => undefined },
       });
     }
-    // A counting wrapper as thin as can be: a heavier spy would make the reads
-    // themselves look like work worth timing.
-    // Counted once the code is warm: while it runs unoptimised, the implementations
-    // are slow enough to be timed more often, as they should be.
-    const real = performance.now.bind(performance);
-    let reads = 0;
-    performance.now = () => (reads++, real());
-    try {
-      for (let i = 0; i < 40_000; i++) manager.hook.onTaskCreated({ task });
-      reads = 0;
-      for (let i = 0; i < 20_000; i++) manager.hook.onTaskCreated({ task });
-    } finally {
-      performance.now = real;
-    }
+    const calls = (n: number) => () => {
+      for (let i = 0; i < n; i++) manager.hook.onTaskCreated({ task });
+    };
+    const reads = clockReads(calls(40_000), calls(20_000));
     // One call in sixteen would read it 27,500 times (two reads per implementation, two per call).
     // Measured: ~110 on Node; ~1,000 on Deno, where the counting wrapper itself
     // slows each read enough to make the calls look worth timing more often.
@@ -225,16 +231,10 @@ describe("adaptive sampling", () => {
     const { manager: trivial } = testManager();
     trivial.register({ name: "plain", hooks: { onTaskCreated: () => undefined } });
     trivial.register({ name: "w", hooks: { onTaskCreated: { wrapper: (_args, next) => next() } } });
-    const real = performance.now.bind(performance);
-    let reads = 0;
-    performance.now = () => (reads++, real());
-    try {
-      for (let i = 0; i < 40_000; i++) trivial.hook.onTaskCreated({ task });
-      reads = 0;
-      for (let i = 0; i < 20_000; i++) trivial.hook.onTaskCreated({ task });
-    } finally {
-      performance.now = real;
-    }
+    const calls = (n: number) => () => {
+      for (let i = 0; i < n; i++) trivial.hook.onTaskCreated({ task });
+    };
+    const reads = clockReads(calls(40_000), calls(20_000));
     // One call in sixteen would read it 5,000 times for the wrapper alone (four reads
     // each). Measured: ~50 on Node, ~1,100 on Deno (see the counting wrapper above).
     expect(reads).toBeLessThan(5_000 / 2);

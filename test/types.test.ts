@@ -8,6 +8,14 @@ import { definePlugin, type HookImpls } from "../src/plugin.ts";
 import { type DeepReadonly, defineHookSpec } from "../src/spec.ts";
 import { makeTask, testManager } from "./_helpers.ts";
 
+/** A firstResult hook with a string result, shared by the tests below. */
+const pickModel = defineHookSpec({
+  args: v.object({ role: v.string() }),
+  result: v.string(),
+  doc: "Picks a model.",
+  firstResult: true,
+});
+
 describe("types", () => {
   it("infers each implementation's arguments from its hook spec", async () => {
     const plugin = definePlugin({
@@ -49,14 +57,7 @@ describe("types", () => {
     };
     const plugin = definePlugin({ name: "wrong", hooks });
     expect(plugin.name).toBe("wrong");
-    const specs = {
-      pickModel: defineHookSpec({
-        args: v.object({ role: v.string() }),
-        result: v.string(),
-        doc: "Picks a model.",
-        firstResult: true,
-      }),
-    };
+    const specs = { pickModel };
     definePlugin<typeof specs>({
       name: "returns",
       // @ts-expect-error the result must be a string
@@ -66,12 +67,7 @@ describe("types", () => {
 
   it("types the manager's callers from its specs, including added ones", async () => {
     const specs = {
-      pickModel: defineHookSpec({
-        args: v.object({ role: v.string() }),
-        result: v.string(),
-        doc: "Picks a model.",
-        firstResult: true,
-      }),
+      pickModel,
       labels: defineHookSpec({ args: v.object({}), result: v.array(v.string()), doc: "Labels." }),
     };
     const manager = testManager().manager.addHookSpecs(specs, "host");

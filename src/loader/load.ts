@@ -20,6 +20,7 @@ import {
 } from "../plugin.ts";
 import { filePath, fileUrl, host, importModule, runtime } from "../runtime/mod.ts";
 import { parseSpecifier } from "./specifier.ts";
+import { verifySri } from "./sri.ts";
 import type { RemoteSettings } from "./remote/resolver.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -354,14 +355,7 @@ async function prepareRemote(
 }
 
 async function verifyFile(path: string, sri: string): Promise<void> {
-  const algorithm = sri.slice(0, sri.indexOf("-"));
-  // Web Crypto: the same on both runtimes, and no node:crypto on Deno's start-up path.
-  const names: Record<string, string> = { sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" };
-  const digest = new Uint8Array(await crypto.subtle.digest(names[algorithm], await host.readFile(path)));
-  const actual = `${algorithm}-${btoa(String.fromCharCode(...digest))}`;
-  if (actual !== sri) {
-    throw new Error(`${path} does not match its integrity: the config says ${sri}, the file is ${actual}`);
-  }
+  await verifySri(path, "file", await host.readFile(path), sri);
 }
 
 function where(config: LoadedConfig, entry: NormalisedEntry): string {

@@ -252,6 +252,9 @@ export const host: Host = deno !== undefined ? denoHost(deno) : nodeHost();
  * @returns The `file:` URL.
  */
 export function fileUrl(path: string): string {
+  // The common case, a POSIX path of characters a URL path keeps as they are (every
+  // local plugin, on every start), without building a URL.
+  if (!host.windows && PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path)) return `file://${path}`;
   const url = new URL("file:///");
   let p = path;
   if (host.windows) {
@@ -272,6 +275,9 @@ export function fileUrl(path: string): string {
   );
   return url.href;
 }
+
+const PLAIN_PATH = /^\/[\w./@+-]*$/;
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)|\/\//;
 
 /**
  * `fileURLToPath(url)` without `node:url`.

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { DiskCache, fetchSource, type RemoteSource, sha256Hex } from "./fetcher.ts";
 import { loadSemver, Lockfile, normaliseRange, simpleRangeKey } from "./lockfile.ts";
+import { verifySri } from "../sri.ts";
 
 /** How remote loading behaves for one config. */
 export interface RemoteSettings {
@@ -231,7 +231,7 @@ export class RemoteResolver {
       if (expected === undefined) lock.setRemote(url, hash);
     }
     const sri = this.integrity.get(url);
-    if (sri !== undefined) verifySri(url, source.body, sri);
+    if (sri !== undefined) await verifySri(url, "module", source.body, sri);
     if (cached === undefined) await this.cache.put(url, source);
     await lock?.save();
     return source;
@@ -379,14 +379,5 @@ async function prepare(url: string, source: RemoteSource): Promise<LoadedSource 
     return { source: result.code, format: "module", compiled: true };
   } catch (error) {
     throw new Error(`cannot compile ${url}: ${(error as Error).message.split("\n").slice(0, 2).join(" ")}`);
-  }
-}
-
-function verifySri(url: string, body: Uint8Array, sri: string): void {
-  const match = /^(sha256|sha384|sha512)-(.+)$/.exec(sri);
-  if (!match) throw new Error(`integrity "${sri}" for ${url} is not an SRI hash such as "sha384-..."`);
-  const actual = `${match[1]}-${createHash(match[1]).update(body).digest("base64")}`;
-  if (actual !== sri) {
-    throw new Error(`${url} does not match its integrity: the config says ${sri}, the module is ${actual}`);
   }
 }
