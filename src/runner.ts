@@ -135,9 +135,9 @@ export interface ImplRecord {
   sampledCalls: number;
   /** The timed durations, each times its weight, in milliseconds. */
   sampledMs: number;
-  /** Untimed timeouts: their count and total duration (their deadlines). */
+  /** Timeouts, counted one by one rather than scaled like samples. */
   exactCalls: number;
-  /** The total duration of the untimed timeouts, in milliseconds. */
+  /** The timeouts' total duration in milliseconds: measured, or the deadline when untimed. */
   exactMs: number;
   /** Whether results are checked against the hook's result schema. */
   readonly checksResult: boolean;
@@ -582,13 +582,15 @@ export class HookRunner {
     const state = record.state;
     const measured = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
     const duration = measured === measured ? measured : kind === "timeout" ? record.timeoutMs : 0;
-    if (measured === measured) {
-      this.count(record, duration, weight);
-    } else if (kind === "timeout") {
-      // An unsampled timeout lasted its deadline: counted as is, not scaled with the samples.
+    if (kind === "timeout") {
+      // A timeout counts once, as it is: its measured length, or its deadline when the call
+      // was not timed. Scaled like a sample, one timeout would stand for the cheap calls
+      // before it; those are estimated from the other samples instead.
       record.exactCalls++;
       record.exactMs += duration;
       if (duration > state.stats.maxMs) state.stats.maxMs = duration;
+    } else if (measured === measured) {
+      this.count(record, duration, weight);
     }
     const stats = state.stats;
     const { maxFailures, logger, breakerThreshold, strict } = this.settings;

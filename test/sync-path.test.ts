@@ -178,11 +178,14 @@ describe("sampled durations", () => {
     const { manager } = testManager({ timing: "every-call" });
     let n = 0;
     manager.register({ name: "p", hooks: { onTaskCreated: () => void (++n === 7 && busy(5)) } });
+    const began = performance.now();
     for (let i = 0; i < 10; i++) manager.hook.onTaskCreated({ task });
+    const wallMs = performance.now() - began;
     const [stats] = manager.stats();
     expect(stats.maxMs).toBeGreaterThanOrEqual(5);
     expect(stats.totalMs).toBeGreaterThanOrEqual(5);
-    expect(stats.totalMs).toBeLessThan(50);
+    // Every call timed, none scaled: the total fits in the time the calls took.
+    expect(stats.totalMs).toBeLessThanOrEqual(wallMs);
   });
 });
 
@@ -209,10 +212,13 @@ describe("adaptive sampling", () => {
   it("times every call of implementations that do real work, so their totals are exact", () => {
     const { manager } = testManager();
     manager.register({ name: "worker", hooks: { onTaskCreated: () => busy(0.3) } });
+    const began = performance.now();
     for (let i = 0; i < 40; i++) manager.hook.onTaskCreated({ task });
+    const wallMs = performance.now() - began;
     const [stats] = manager.stats();
     expect(stats.totalMs).toBeGreaterThanOrEqual(40 * 0.3);
-    expect(stats.totalMs).toBeLessThan(40 * 0.3 * 3);
+    // Exact, not scaled: no more than the time the calls took (a scaled sample overshoots it).
+    expect(stats.totalMs).toBeLessThanOrEqual(wallMs);
   });
 
   it("times calls through wrappers the same way: exactly when they work, rarely when trivial", () => {
@@ -222,11 +228,13 @@ describe("adaptive sampling", () => {
       name: "slow-wrapper",
       hooks: { onTaskCreated: { wrapper: (_args, next) => (busy(0.3), next()) } },
     });
+    const began = performance.now();
     for (let i = 0; i < 40; i++) manager.hook.onTaskCreated({ task });
+    const wallMs = performance.now() - began;
     const wrapper = manager.stats().find((s) => s.name === "slow-wrapper")!;
     expect(wrapper.calls).toBe(40);
     expect(wrapper.totalMs).toBeGreaterThanOrEqual(40 * 0.3);
-    expect(wrapper.totalMs).toBeLessThan(40 * 0.3 * 3);
+    expect(wrapper.totalMs).toBeLessThanOrEqual(wallMs);
 
     const { manager: trivial } = testManager();
     trivial.register({ name: "plain", hooks: { onTaskCreated: () => undefined } });
@@ -308,7 +316,8 @@ describe("adaptive sampling", () => {
     const [stats] = manager.stats();
     expect(stats.maxMs).toBeGreaterThanOrEqual(20);
     expect(stats.totalMs).toBeGreaterThanOrEqual(20);
-    // Scaled as one sample in sixteen, it would read 20 ms * 5000 / 313 = 320 ms.
-    expect(stats.totalMs).toBeLessThan(60);
+    // Scaled as one sample in sixteen, it would read 20 ms * 5000 / 313 = 320 ms. The bound leaves
+    // room for a hiccup in one of the rare samples of the trivial calls, each standing for thousands.
+    expect(stats.totalMs).toBeLessThan(160);
   });
 });
