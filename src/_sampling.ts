@@ -10,6 +10,12 @@
 /** The most calls one timed call may stand for. */
 export const MAX_INTERVAL = 4096;
 
+/**
+ * How many times the previous sample's duration a sample standing for several
+ * calls may take before it counts once, as an outlier, instead of for all of them.
+ */
+export const OUTLIER = 32;
+
 /** The share of a hook's time that the clock reads may take. */
 const BUDGET = 0.02;
 

@@ -630,6 +630,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       sampledMs: 0,
       exactCalls: 0,
       exactMs: 0,
+      lastSampleMs: NaN,
       checksResult: caller.spec.result !== undefined && this.#runner.settings.validate,
       wantsCtx: undefined,
       sharedCtx: {

@@ -16,7 +16,7 @@ import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts"
 import { ignoresArgument } from "./_params.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { runFast } from "./_fastpath.ts";
-import { Countdown } from "./_sampling.ts";
+import { Countdown, OUTLIER } from "./_sampling.ts";
 import { compileCall, type CompiledCall, MAX_COMPILED } from "./_compiled.ts";
 import type { Logger } from "./logger.ts";
 import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
@@ -135,10 +135,12 @@ export interface ImplRecord {
   sampledCalls: number;
   /** The timed durations, each times its weight, in milliseconds. */
   sampledMs: number;
-  /** Timeouts, counted one by one rather than scaled like samples. */
+  /** Timeouts and outlying samples, counted one by one rather than scaled like samples. */
   exactCalls: number;
-  /** The timeouts' total duration in milliseconds: measured, or the deadline when untimed. */
+  /** Their total duration in milliseconds: measured, or a timeout's deadline when untimed. */
   exactMs: number;
+  /** The duration of the last timed invocation (NaN before the first), against which outliers are told. */
+  lastSampleMs: number;
   /** Whether results are checked against the hook's result schema. */
   readonly checksResult: boolean;
   /** Whether the function may read `ctx` (and so gets a fresh one per invocation). */
@@ -535,13 +537,26 @@ export class HookRunner {
    * invocations it stands for, fixed when its call was picked: 1 when monitors time
    * every call, else the calls since the previous timed one (see _sampling.ts).
    * Weights keep a cold first call from standing for all the calls after it.
+   *
+   * A sample that stands for several calls and took far longer than the sample
+   * before it counts once, as it is, like a timeout: on a trivial implementation
+   * sampled one call in thousands, a single preemption or GC pause would otherwise
+   * add seconds to the total. Only the first sample after a jump is set apart: if
+   * the implementation really became slow, the next one is as slow and counts in
+   * full (and comes soon, as the interval follows the duration).
    */
   private count(record: ImplRecord, duration: number, weight: number): void {
-    const state = record.state;
-    const stats = state.stats;
+    const stats = record.state.stats;
+    if (duration > stats.maxMs) stats.maxMs = duration;
+    const last = record.lastSampleMs;
+    record.lastSampleMs = duration;
+    if (weight > 1 && duration > OUTLIER * last) {
+      record.exactCalls++;
+      record.exactMs += duration;
+      return;
+    }
     record.sampledCalls += weight;
     record.sampledMs += duration * weight;
-    if (duration > stats.maxMs) stats.maxMs = duration;
   }
 
   /**

@@ -308,6 +308,69 @@ describe("adaptive sampling", () => {
     expect(wrapper.totalMs).toBeGreaterThanOrEqual(45);
   });
 
+  /**
+   * Calls a trivial implementation 30,000 times and, at the first timed call after the
+   * 20,000th, has it spin `spikeMs` (then `afterMs` on every later call). A call is timed
+   * when the clock was read during it before the implementation ran: untimed calls read none.
+   */
+  function spikeOnTimedCall(spikeMs: number, afterMs: number) {
+    const { manager } = testManager();
+    const real = performance.now.bind(performance);
+    let reads = 0;
+    let readsBefore = 0;
+    let armed = false;
+    let spikedAt = -1;
+    let calls = 0;
+    const spin = (ms: number) => {
+      const end = real() + ms;
+      while (real() < end) { /* working */ }
+    };
+    manager.register({
+      name: "p",
+      hooks: {
+        onTaskCreated: () => {
+          calls++;
+          if (spikedAt >= 0) spin(afterMs);
+          else if (armed && reads !== readsBefore) (spikedAt = calls, spin(spikeMs));
+        },
+      },
+    });
+    performance.now = () => (reads++, real());
+    let began = 0;
+    try {
+      for (let i = 0; i < 30_000; i++) {
+        if (i === 20_000) (armed = true, began = real());
+        readsBefore = reads;
+        manager.hook.onTaskCreated({ task });
+      }
+    } finally {
+      performance.now = real;
+    }
+    return { stats: manager.stats()[0], spikedAt, wallMs: real() - began };
+  }
+
+  it("counts a sample that stands for many calls once when it is far slower than the one before (a preemption)", () => {
+    const { stats, spikedAt } = spikeOnTimedCall(20, 0);
+    // Timed calls come at most 4096 apart, so one came soon after the 20,000th.
+    expect(spikedAt).toBeGreaterThan(20_000);
+    expect(spikedAt).toBeLessThanOrEqual(20_000 + 4096);
+    expect(stats.calls).toBe(30_000);
+    expect(stats.maxMs).toBeGreaterThanOrEqual(20);
+    expect(stats.totalMs).toBeGreaterThanOrEqual(20);
+    // Standing for the hundreds or thousands of calls since the previous sample, it would read seconds.
+    expect(stats.totalMs).toBeLessThan(60);
+  });
+
+  it("measures an implementation that really became slow in full after such a sample", () => {
+    const { stats, spikedAt, wallMs } = spikeOnTimedCall(2, 0.05);
+    expect(spikedAt).toBeGreaterThan(20_000);
+    // Every call after the spike took 0.05 ms or more, and the samples that follow the spike
+    // count in full: set apart too, they would leave the total near the trivial calls' ~1 ms.
+    const slowCalls = 30_000 - spikedAt;
+    expect(stats.totalMs).toBeGreaterThanOrEqual(0.9 * slowCalls * 0.05);
+    expect(stats.totalMs).toBeLessThan(2 * wallMs);
+  });
+
   it("does not let a slow first call stand for all the calls after it", () => {
     const { manager } = testManager();
     let n = 0;
@@ -316,8 +379,7 @@ describe("adaptive sampling", () => {
     const [stats] = manager.stats();
     expect(stats.maxMs).toBeGreaterThanOrEqual(20);
     expect(stats.totalMs).toBeGreaterThanOrEqual(20);
-    // Scaled as one sample in sixteen, it would read 20 ms * 5000 / 313 = 320 ms. The bound leaves
-    // room for a hiccup in one of the rare samples of the trivial calls, each standing for thousands.
-    expect(stats.totalMs).toBeLessThan(160);
+    // Scaled as one sample in sixteen, it would read 20 ms * 5000 / 313 = 320 ms.
+    expect(stats.totalMs).toBeLessThan(60);
   });
 });
