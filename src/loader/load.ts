@@ -22,6 +22,7 @@ import { filePath, fileUrl, host, importModule, runtime } from "../runtime/mod.t
 import { parseSpecifier } from "./specifier.ts";
 import { verifySri } from "./sri.ts";
 import type { RemoteSettings } from "./remote/resolver.ts";
+import type { LinkOutcome } from "./remote/link.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPlugin = Plugin<any>;
@@ -92,7 +93,7 @@ export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {
       });
     }
   }
-  const remote = await prepareRemote(config, entries, options.frozen);
+  const remote = await prepareRemote(config, entries, options.frozen, true);
   let done = 0;
   const finished = (entry: NormalisedEntry) => {
     const label = typeof entry.use === "string" ? entry.use : `inline:${entry.use.name}`;
@@ -170,7 +171,7 @@ async function loadEntry(
   entry: NormalisedEntry,
   config: LoadedConfig,
   context: { logger: Logger; print?: (line: string) => void },
-  remote: RemoteSettings | undefined,
+  remote: PreparedRemote | undefined,
 ): Promise<LoadedPlugin> {
   // Where the entry is, for error messages only: worked out when one is needed.
   const location = () => where(config, entry);
@@ -190,6 +191,7 @@ async function loadEntry(
     return fail((error as Error).message);
   }
   let url: string;
+  let importUrl: string | undefined;
   let version: string | undefined;
   switch (parsed.kind) {
     case "file": {
@@ -217,11 +219,14 @@ async function loadEntry(
     case "jsr":
     case "url": {
       url = parsed.kind === "url" ? parsed.url : specifier;
+      const linked = remote?.linked?.get(url);
+      if (linked !== undefined && "error" in linked) return fail(linked.error.message, linked.error);
+      importUrl = linked?.importUrl;
       if (runtime().name === "deno" && entry.integrity) {
         // Deno imports natively; check the SRI hash with our own (cached, lockless) fetch first.
         try {
           const { RemoteResolver } = await import("./remote/resolver.ts");
-          const resolver = new RemoteResolver({ ...remote!, lockPath: undefined, frozen: false });
+          const resolver = new RemoteResolver({ ...remote!.settings, lockPath: undefined, frozen: false });
           await resolver.fetchVerified(parsed.kind === "url" ? url : await resolver.resolveJsr(specifier));
         } catch (error) {
           return fail((error as Error).message, error);
@@ -232,7 +237,7 @@ async function loadEntry(
   }
   let module: Record<string, unknown>;
   try {
-    module = await importModule(url!);
+    module = await importModule(importUrl ?? url!);
   } catch (error) {
     if (parsed.kind === "file" && !(await host.kindOf(parsed.path).then((k) => k === "file", () => false))) {
       return fail(`no such file "${parsed.path}" (paths are relative to the config file's folder)`, error);
@@ -320,16 +325,27 @@ function withTimeout(hooks: HookImpls, timeoutMs: number): HookImpls {
   return out as HookImpls;
 }
 
+/** Remote settings, and on Node the plugins linked for import without loader hooks. */
+interface PreparedRemote {
+  readonly settings: RemoteSettings;
+  /** By import target (URL or `jsr:` specifier); undefined when the hooks load them. */
+  readonly linked?: Map<string, LinkOutcome>;
+}
+
 /**
- * Settings for remote plugins, and on Node the loader hooks configured with them;
- * nothing when the config lists no remote plugin, so that local-only start-up
+ * Settings for remote plugins; on Node also either the plugins linked as plain
+ * files (`remote/link.ts`) or the loader hooks configured with these settings.
+ * Nothing when the config lists no remote plugin, so that local-only start-up
  * never loads the remote code.
+ *
+ * @param link Whether to link (false: the hooks, which import anything a plugin does).
  */
 async function prepareRemote(
   config: LoadedConfig,
   entries: NormalisedEntry[],
   frozen: boolean | undefined,
-): Promise<RemoteSettings | undefined> {
+  link: boolean,
+): Promise<PreparedRemote | undefined> {
   const remoteEntries = entries.filter((e) =>
     typeof e.use === "string" && /^(jsr:|https?:)/i.test(e.use.trim())
   );
@@ -347,11 +363,26 @@ async function prepareRemote(
       ) => [(e.use as string).trim(), e.integrity!]),
     ),
   };
-  if (runtime().name === "node") {
+  if (runtime().name !== "node") return { settings };
+  let linked: Map<string, LinkOutcome> | undefined;
+  if (link) {
+    // What loadEntry imports for each entry; entries that do not parse fail there.
+    const targets = remoteEntries.flatMap((entry) => {
+      try {
+        const parsed = parseSpecifier(entry.use as string, config.dir, config.config.allowHttpHosts);
+        return [parsed.kind === "url" ? parsed.url : entry.use as string];
+      } catch {
+        return [];
+      }
+    });
+    const { linkRemotePlugins } = await import("./remote/link.ts");
+    linked = await linkRemotePlugins(settings, [...new Set(targets)]);
+  }
+  if (linked === undefined) {
     const { configureRemoteLoader } = await import("./remote/node.ts");
     await configureRemoteLoader(settings, fileUrl(`${config.dir}/`));
   }
-  return settings;
+  return { settings, linked };
 }
 
 async function verifyFile(path: string, sri: string): Promise<void> {
@@ -401,7 +432,7 @@ export async function cacheRemotePlugins(
   const entries = config.entries.filter((e) =>
     typeof e.use === "string" && /^(jsr:|https?:)/i.test(e.use.trim())
   );
-  await prepareRemote(config, entries, false);
+  await prepareRemote(config, entries, false, false);
   const outcomes: CacheOutcome[] = [];
   for (const entry of entries) {
     const specifier = (entry.use as string).trim();

@@ -245,6 +245,18 @@ const deno = (globalThis as { Deno?: DenoApi }).Deno;
 export const host: Host = deno !== undefined ? denoHost(deno) : nodeHost();
 
 /**
+ * A Node built-in module for code that runs only on Node: through
+ * `process.getBuiltinModule` (Node 20.16+), synchronously and without the loader
+ * hooks' round trip a static `node:` import costs; an import on older versions.
+ *
+ * @param name Such as `"node:fs"`.
+ * @returns The module.
+ */
+export function nodeBuiltin<T>(name: string): T | Promise<T> {
+  return (globalThis.process?.getBuiltinModule?.(name) as T | undefined) ?? import(name) as Promise<T>;
+}
+
+/**
  * `pathToFileURL(path).href` without `node:url`: a file URL for an absolute path,
  * with the characters a URL path cannot hold percent-encoded.
  *

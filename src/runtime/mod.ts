@@ -7,7 +7,15 @@
  */
 import { filePath, host } from "./host.ts";
 
-export { type AppendFile, filePath, fileUrl, type Host, host, type HostInterval } from "./host.ts";
+export {
+  type AppendFile,
+  filePath,
+  fileUrl,
+  type Host,
+  host,
+  type HostInterval,
+  nodeBuiltin,
+} from "./host.ts";
 
 /** Which runtime this is and its version. */
 export interface RuntimeInfo {

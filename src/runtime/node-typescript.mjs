@@ -19,6 +19,9 @@ const TYPESCRIPT = /\.(ts|mts|tsx)$/;
 /** Bump when the transform options change: it is part of every cache key. */
 const OPTIONS = "esnext-esm-inline-maps-1";
 let cacheDir = "";
+/** A linked remote module's file URL, and how linked modules import one another. */
+const LINKED_FILE = /^file:\/\/.*\/linked\/[0-9a-f]{64}\.(mjs|json)$/;
+const LINKED_IMPORT = /(^\.\/|\/linked\/)[0-9a-f]{64}\.(mjs|json)$/;
 /** @type {string | undefined} */
 let esbuildVersion;
 /** @type {Promise<typeof import("esbuild")> | undefined} */
@@ -35,6 +38,11 @@ export function initialize(data) {
  * @param {(specifier: string, context?: object) => Promise<{ url: string }>} next
  */
 export async function resolve(specifier, context, next) {
+  // Remote modules linked as plain files (src/loader/remote/link.ts) import each
+  // other by content hash: no lookup can change where such a name leads.
+  const linked = LINKED_IMPORT.test(specifier) &&
+    (specifier.startsWith("file:") || LINKED_FILE.test(context.parentURL ?? ""));
+  if (linked) return { url: new URL(specifier, context.parentURL).href, shortCircuit: true };
   try {
     return await next(specifier, context);
   } catch (error) {
@@ -65,6 +73,10 @@ export async function resolve(specifier, context, next) {
  * @param {(url: string, context?: object) => Promise<{ format: string; source?: unknown }>} next
  */
 export async function load(url, context, next) {
+  if (LINKED_FILE.test(url) && url.endsWith(".mjs")) {
+    // Always ES modules, and Node's own load would look for a package.json first.
+    return { format: "module", source: await readFile(fileURLToPath(url), "utf8"), shortCircuit: true };
+  }
   if (!url.startsWith("file:") || !TYPESCRIPT.test(url.split("?")[0])) return next(url, context);
   const path = fileURLToPath(url);
   const source = await readFile(path, "utf8");
