@@ -135,4 +135,24 @@ describe("the lockfile under concurrent writers", () => {
     });
     expect(data.specifiers).toEqual({ "jsr:@x/y@1": "1.0.0" });
   });
+
+  it("says its own text only while no other writer came between its read and its writes", async () => {
+    const path = join(dir, "deno.lock");
+    const alone = await Lockfile.read(path);
+    expect(alone.ownText).toBeNull(); // no file yet
+    alone.setRemote("https://a.example/a.ts", "a".repeat(64));
+    await alone.save();
+    expect(alone.ownText).toBe(await readFile(path, "utf8"));
+
+    const a = await Lockfile.read(path);
+    const b = await Lockfile.read(path);
+    expect(a.ownText).toBe(await readFile(path, "utf8"));
+    b.setRemote("https://b.example/b.ts", "b".repeat(64));
+    await b.save();
+    a.setRemote("https://c.example/c.ts", "c".repeat(64));
+    await a.save();
+    // a merged b's entry in: the file is no longer only what a verified against.
+    expect(a.ownText).toBeUndefined();
+    expect(b.ownText).toBeDefined();
+  });
 });

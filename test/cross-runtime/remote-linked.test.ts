@@ -1,8 +1,10 @@
 // Remote module graphs that Node links as plain files (src/loader/remote/link.ts)
 // must behave as Deno's native remote imports do: the module's own URL in
-// import.meta.url, one instance of a module two plugins import, JSON imports. Graphs
-// the files cannot express (dynamic import(), cycles) go through the loader hooks
-// and still load. On Node, the link index is tied to the lockfile's content.
+// import.meta.url and no file name, one instance of a module two plugins (or a
+// local plugin) import, JSON imports, hashbang lines. Graphs the files cannot
+// express (dynamic import(), cycles, other uses of import.meta) go through the
+// loader hooks and still load. On Node, the link index is tied to the lockfile's content.
+import { createHash } from "node:crypto";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -12,8 +14,23 @@ import { runReport, RUNTIMES } from "./_run.ts";
 
 const files: Record<string, HostedFile> = {
   "/meta/url.ts": {
-    body: `export default { name: "where", hooks: { onAgentSpawned: () => "at " + import.meta.url } };\n`,
+    body: `export default { name: "where", hooks: { onAgentSpawned: () => ` +
+      `"at " + import.meta.url + " " + typeof import.meta.filename } };\n`,
   },
+  "/meta/alias.ts": {
+    body:
+      `const meta = import.meta;\nexport default { name: "alias", hooks: { onAgentSpawned: () => "alias " + meta.url } };\n`,
+  },
+  "/bang.js": {
+    body:
+      `#!/usr/bin/env -S deno run\nexport default { name: "bang", hooks: { onAgentSpawned: () => "bang" } };\n`,
+    type: "text/javascript",
+  },
+  "/bad-export.ts": {
+    body:
+      `import { nope } from "./shared/counter.ts";\nexport default { name: "bad", hooks: { onAgentSpawned: () => nope } };\n`,
+  },
+  "/moved.ts": { body: "", redirect: "/shared/a.ts" },
   "/shared/counter.ts": { body: `let n = 0;\nexport const next = (): number => ++n;\n` },
   "/shared/a.ts": {
     body:
@@ -67,7 +84,12 @@ describe("remote module graphs on Node (linked or through the hooks) and on Deno
     for (const runtime of RUNTIMES) {
       const report = await runReport(runtime, { dir: project.dir });
       expect([runtime, report.errors]).toEqual([runtime, []]);
-      expect(report.results).toEqual([`at ${host.url}/meta/url.ts`, "a:1", "b:2", "hello from json"]);
+      expect(report.results).toEqual([
+        `at ${host.url}/meta/url.ts undefined`,
+        "a:1",
+        "b:2",
+        "hello from json",
+      ]);
     }
     // Node linked them: one file per module (the shared one once) and the index.
     const linked = await linkedFiles();
@@ -76,23 +98,81 @@ describe("remote module graphs on Node (linked or through the hooks) and on Deno
     expect(linked.filter((f) => f.startsWith("index-"))).toHaveLength(1);
   });
 
-  for (
-    const [what, path, result] of [
-      ["a dynamic import()", "/dyn/plugin.ts", "dynamic imported later"],
-      ["an import cycle", "/cycle/a.ts", "ab"],
-    ]
-  ) {
+  it("load a module that starts with a hashbang line", async () => {
+    await config(["/bang.js"]);
+    for (const runtime of RUNTIMES) {
+      const report = await runReport(runtime, { dir: project.dir });
+      expect([runtime, report.errors, report.results]).toEqual([runtime, [], ["bang"]]);
+    }
+  });
+
+  it("give a local plugin the same instance of a remote module a remote plugin imports", async () => {
+    await project.write(
+      "local.mjs",
+      `import { next } from "${host.url}/shared/counter.ts";\n` +
+        `export default { name: "local", hooks: { onAgentSpawned: () => "local:" + next() } };\n`,
+    );
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({ plugins: [`${host.url}/shared/a.ts`, "./local.mjs"] }),
+    );
+    for (const runtime of RUNTIMES) {
+      const report = await runReport(runtime, { dir: project.dir });
+      expect([runtime, report.errors, report.results]).toEqual([runtime, [], ["a:1", "local:2"]]);
+    }
+  });
+
+  const unlinkable = [
+    ["a dynamic import()", "/dyn/plugin.ts", "dynamic imported later"],
+    ["an import cycle", "/cycle/a.ts", "ab"],
+    ["import.meta used other than by member", "/meta/alias.ts", "alias URL/meta/alias.ts"],
+  ];
+  for (const [what, path, result] of unlinkable) {
     it(`load a graph with ${what} (on Node through the loader hooks)`, async () => {
       await config(["/meta/url.ts", path]);
-      for (const runtime of RUNTIMES) {
+      const expected = [`at ${host.url}/meta/url.ts undefined`, result.replace("URL", host.url)];
+      // Node twice: the second start goes by the index's verdict.
+      for (const runtime of [...RUNTIMES, "node"] as const) {
         const report = await runReport(runtime, { dir: project.dir });
-        expect([runtime, report.errors]).toEqual([runtime, []]);
-        expect(report.results).toEqual([`at ${host.url}/meta/url.ts`, result]);
+        expect([runtime, report.errors, report.results]).toEqual([runtime, [], expected]);
       }
       // The whole config went through the hooks, so that no module loads by two routes.
-      expect(await linkedFiles()).toEqual([]);
+      const linked = await linkedFiles();
+      expect(linked).toHaveLength(1);
+      expect(JSON.parse(await readFile(join(linkedDir(), linked[0]), "utf8"))).toMatchObject({
+        unlinkable: true,
+      });
     });
   }
+
+  it("name the remote module, not a linked file, when an import does not match an export", async () => {
+    await config(["/bad-export.ts", "/shared/a.ts"]);
+    for (const runtime of RUNTIMES) {
+      const report = await runReport(runtime, { dir: project.dir });
+      expect([runtime, report.loaded?.map((l) => l.name)]).toEqual([runtime, ["a"]]);
+      expect(report.errors![0]).toMatch(/counter\.ts'? does not provide an export named 'nope'/);
+      expect(report.errors![0]).not.toMatch(/[0-9a-f]{64}/);
+    }
+  });
+
+  it("check an entry's integrity against what its URL redirects to", async () => {
+    const body = files["/shared/a.ts"].body;
+    const good = `sha384-${createHash("sha384").update(body).digest("base64")}`;
+    const bad = `sha384-${createHash("sha384").update("something else").digest("base64")}`;
+    for (const [integrity, loaded] of [[good, ["a"]], [bad, []]] as const) {
+      await project.write(
+        "bernstein.config.json",
+        JSON.stringify({ plugins: [{ use: `${host.url}/moved.ts`, integrity }] }),
+      );
+      for (const runtime of RUNTIMES) {
+        await rm(join(project.dir, "deno.lock"), { force: true });
+        await rm(join(project.dir, ".bernstein"), { recursive: true, force: true });
+        const report = await runReport(runtime, { dir: project.dir });
+        expect([runtime, report.loaded?.map((l) => l.name)]).toEqual([runtime, loaded]);
+        if (integrity === bad) expect(report.errors![0]).toContain("does not match its integrity");
+      }
+    }
+  });
 });
 
 describe("the link index on Node", () => {
@@ -121,6 +201,40 @@ describe("the link index on Node", () => {
     const report = await runReport("node", { dir: project.dir });
     expect(report.loaded).toEqual([]);
     expect(report.errors![0]).toContain(`integrity check failed for ${url}: the lockfile`);
+  });
+
+  it("writes every linked file again when it links again: a damaged file does not survive", async () => {
+    await config(["/shared/a.ts"]);
+    await runReport("node", { dir: project.dir });
+    const modules = (await linkedFiles()).filter((f) => f.endsWith(".mjs")).map((f) => join(linkedDir(), f));
+    const texts = await Promise.all(modules.map((m) => readFile(m, "utf8")));
+    const path = modules[texts.findIndex((text) => text.includes(`"a:"`))];
+    const good = await readFile(path, "utf8");
+    await writeFile(path, good.replace(`"a:"`, `"damaged:"`));
+    expect((await runReport("node", { dir: project.dir })).results).toEqual(["damaged:1"]); // trusted while the index holds
+    // The same lock in other words: the index no longer matches it, so linking runs again.
+    const lockPath = join(project.dir, "deno.lock");
+    await writeFile(lockPath, JSON.stringify(JSON.parse(await readFile(lockPath, "utf8"))));
+    const report = await runReport("node", { dir: project.dir });
+    expect(report.results).toEqual(["a:1"]);
+    expect(await readFile(path, "utf8")).toBe(good);
+  });
+
+  it("leaves a lock it cannot write to the hooks, which fail the remote plugin alone", async () => {
+    await writeFile(join(project.dir, "not-a-folder"), "");
+    await project.write("local.ts", `export default { name: "local", hooks: {} };\n`);
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({
+        plugins: [`${host.url}/shared/a.ts`, "./local.ts"],
+        lock: { path: "not-a-folder/deno.lock" },
+      }),
+    );
+    const report = await runReport("node", { dir: project.dir });
+    expect(report.fatal).toBeUndefined();
+    expect(report.loaded?.map((l) => l.name)).toEqual(["local"]);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors![0]).toContain(`Cannot load plugin "${host.url}/shared/a.ts"`);
   });
 
   it("links again when a linked file is missing", async () => {

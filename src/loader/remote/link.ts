@@ -1,23 +1,26 @@
 /**
- * Remote plugins on Node without loader hooks. Node 20 runs loader hooks in a
- * separate thread, two round trips per module; a cached run of 21 remote plugins
- * spent most of its time there. Instead, the main thread resolves and verifies
- * each remote module graph (the same {@linkcode RemoteResolver} the hooks use),
- * writes every module as a plain file under `<cacheDir>/linked/` with its imports
- * pointing at the other files, and Node imports those natively. Each file starts
- * by setting `import.meta.url` to the module's remote URL, as Deno and the hooks
- * report it.
+ * Remote plugins on Node without the remote loader hooks. Node 20 runs loader
+ * hooks in a separate thread, and a cached run of 21 remote plugins spent most of
+ * its time in them. Instead, the main thread resolves and verifies each remote
+ * module graph (the same {@linkcode RemoteResolver} the hooks use), writes every
+ * module as a plain file under `<cacheDir>/linked/` with its imports pointing at
+ * the other files, and Node imports those natively. Each file first gives
+ * `import.meta` what a remote module has (its URL, no file name; after any
+ * hashbang line) and ends with a `sourceURL`, so that stack traces name the URL.
  *
  * An index of what was linked, keyed by the config's remote entries and settings
- * and tied to the lockfile's exact content, lets the next start skip resolving
+ * and tied to the lockfile's exact text, lets the next start skip resolving
  * altogether: with the same lock, every version, redirect and hash is the same.
- * Like the transpiled forms in the cache, the linked files are trusted once
- * written; the lock guards what comes over the network.
+ * The index is written only when this process's view of the lock is the whole
+ * file (no other process wrote it in between). Like the transpiled forms in the
+ * cache, the linked files are trusted while the index holds; linking again
+ * rewrites them all.
  *
- * Graphs the files cannot express fall back to the hooks, for the whole config
- * (a module must not load twice by two routes): bare and `npm:` imports (they
- * resolve from node_modules, which changes without the lock), dynamic `import()`,
- * `import.meta.resolve`, and import cycles.
+ * Graphs the files cannot express go to the hooks, for the whole config (a module
+ * must not load twice by two routes), and the index records that verdict: bare
+ * and `npm:` imports (they resolve from node_modules, which changes without the
+ * lock), dynamic `import()`, uses of `import.meta` other than reading a member
+ * (`resolve()` would resolve against the file), and import cycles.
  *
  * @module
  */
@@ -39,8 +42,16 @@ export interface LinkedPlugin {
 /** What linking did for one entry: a plugin to import, or why it cannot load. */
 export type LinkOutcome = LinkedPlugin | { readonly error: Error };
 
+/** The config's remote plugins, linked. */
+export interface Linked {
+  /** One outcome per import target (`jsr:` specifier or URL). */
+  readonly plugins: Map<string, LinkOutcome>;
+  /** Every linked module's file (`file:` URL) by its remote URL. */
+  readonly modules: Readonly<Record<string, string>>;
+}
+
 /** Bump when the linked files' form changes: it is part of every index key. */
-const FORMAT = "linked-1";
+const FORMAT = "linked-2";
 
 /** Raised for a module the files cannot express; the caller then uses the loader hooks. */
 class Unlinkable extends Error {}
@@ -54,14 +65,18 @@ interface ModuleNode {
   readonly imports: readonly { start: number; end: number; target: string }[];
 }
 
-/** The index file: which linked file each entry starts from, valid for one lock. */
+/** The index file: what linking gave, valid for one lock. */
 interface LinkIndex {
   /** What was linked, with which settings: compared in full (the file name is a short hash of it). */
   readonly key: string;
-  /** The lockfile's text when linking ended (compared in full: no hash to compute on start-up). */
+  /** The lockfile's text (compared in full: no hash to compute on start-up). */
   readonly lock: string | null;
-  readonly plugins: Record<string, LinkedPlugin>;
-  readonly files: readonly string[];
+  /** Set when some graph cannot be linked: the hooks load the config, with no linking tried. */
+  readonly unlinkable?: true;
+  /** Import targets and the remote URLs they resolved to. */
+  readonly plugins?: Record<string, string>;
+  /** Linked file paths by remote URL. */
+  readonly modules?: Record<string, string>;
 }
 
 /**
@@ -69,19 +84,23 @@ interface LinkIndex {
  *
  * @param settings The config's remote settings.
  * @param targets What each entry imports: a `jsr:` specifier or an http(s) URL.
- * @returns One outcome per target, or undefined when some graph cannot be linked
- * (then nothing is imported from the linked files and the hooks load everything).
+ * @returns What was linked, or undefined when some graph cannot be linked (then
+ * nothing is imported from the linked files and the hooks load everything).
  */
 export async function linkRemotePlugins(
   settings: RemoteSettings,
   targets: readonly string[],
-): Promise<Map<string, LinkOutcome> | undefined> {
+): Promise<Linked | undefined> {
   fs ??= await nodeBuiltin<typeof import("node:fs")>("node:fs");
   const dir = `${settings.cacheDir}/linked`;
   const key = JSON.stringify([FORMAT, targets, settings]);
   const indexPath = `${dir}/index-${fnv1a(key)}.json`;
-  const cached = readIndex(indexPath, key, settings.lockPath, targets);
-  if (cached !== undefined) return cached;
+  const index = readIndex(indexPath, key, settings.lockPath);
+  if (index?.unlinkable) return undefined;
+  if (index !== undefined) {
+    const found = fromIndex(index, targets);
+    if (found !== undefined) return found;
+  }
 
   // Loaded only when something must be linked (node:crypto alone takes over a millisecond to start).
   const { RemoteResolver } = await import("./resolver.ts");
@@ -102,45 +121,74 @@ export async function linkRemotePlugins(
     }
   }));
   await graph.settled();
-  await resolver.save();
-  if ([...graph.nodes.values()].some((node) => node instanceof Unlinkable)) return undefined;
-  const outcomes = new Map<string, LinkOutcome>();
+  let lockText;
+  try {
+    await resolver.save();
+    lockText = await resolver.lockText();
+  } catch {
+    return undefined; // a lock that cannot be written: the hooks report it for each plugin
+  }
+  // Recorded for this lock, so that later starts go to the hooks without resolving first.
+  const record = (entry: Omit<LinkIndex, "key" | "lock">) => {
+    if (lockText === undefined || readLock(settings.lockPath!) !== lockText) return;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      atomicWrite(indexPath, JSON.stringify({ key, lock: lockText, ...entry }));
+    } catch {
+      // Without the index the next start links again, nothing else.
+    }
+  };
+  if ([...graph.nodes.values()].some((node) => node instanceof Unlinkable)) {
+    record({ unlinkable: true });
+    return undefined;
+  }
+  const plugins = new Map<string, LinkOutcome>();
   const writer = new Writer(dir, sha256Hex);
   try {
     for (const root of roots) {
       const file = root.error ?? writer.write(graph, root.url!, new Set());
-      if (file instanceof Unlinkable) return undefined;
-      if (file instanceof Error) outcomes.set(root.target, { error: file });
-      else outcomes.set(root.target, { url: root.url!, importUrl: fileUrl(file) });
+      if (file instanceof Unlinkable) {
+        record({ unlinkable: true });
+        return undefined;
+      }
+      if (file instanceof Error) plugins.set(root.target, { error: file });
+      else plugins.set(root.target, { url: root.url!, importUrl: fileUrl(file) });
     }
     writer.flush();
   } catch {
     return undefined; // a cache folder that cannot be written: the hooks need none of these files
   }
-  const failed = [...outcomes.values()].some((o) => "error" in o);
-  if (!failed && settings.lockPath !== undefined) {
-    const index: LinkIndex = {
-      key,
-      lock: readLock(settings.lockPath),
-      plugins: Object.fromEntries(outcomes) as Record<string, LinkedPlugin>,
-      files: [...writer.written],
-    };
-    try {
-      atomicWrite(indexPath, JSON.stringify(index));
-    } catch {
-      // Without the index the next start links again, nothing else.
-    }
+  if (![...plugins.values()].some((o) => "error" in o)) {
+    record({
+      plugins: Object.fromEntries(roots.map((r) => [r.target, r.url!])),
+      modules: Object.fromEntries(writer.files),
+    });
   }
-  return outcomes;
+  return {
+    plugins,
+    modules: Object.fromEntries([...writer.files].map(([url, file]) => [url, fileUrl(file)])),
+  };
 }
 
-/** The outcomes an index records, if it is for this lock and all its files are there. */
-function readIndex(
-  path: string,
-  key: string,
-  lockPath: string | undefined,
-  targets: readonly string[],
-): Map<string, LinkOutcome> | undefined {
+/**
+ * Puts back the remote URLs of linked files named in a message (such as "The
+ * requested module './<hash>.mjs' does not provide an export named ...").
+ *
+ * @param text The message.
+ * @param modules Linked files by remote URL, as {@linkcode Linked.modules} gives them.
+ * @returns The message with remote URLs.
+ */
+export function remoteNames(text: string, modules: Readonly<Record<string, string>>): string {
+  if (!LINKED_NAME.test(text)) return text;
+  const byHash = new Map(Object.entries(modules).map(([url, file]) => [LINKED_NAME.exec(file)?.[1], url]));
+  return text.replace(new RegExp(LINKED_NAME, "g"), (name, hash) => byHash.get(hash) ?? name);
+}
+
+/** A linked file's name in a path, URL or relative import; the hash is group 1. */
+const LINKED_NAME = /(?:file:\/\/[^\s'"]*\/linked\/|\.\/)([0-9a-f]{64})\.(?:mjs|json)/;
+
+/** The index at `path`, if it is for this key and this lock. */
+function readIndex(path: string, key: string, lockPath: string | undefined): LinkIndex | undefined {
   // Without a lock nothing pins versions or hashes: resolve every time.
   if (lockPath === undefined) return undefined;
   let index: LinkIndex;
@@ -149,11 +197,24 @@ function readIndex(
   } catch {
     return undefined;
   }
-  if (index.key !== key || index.lock !== readLock(lockPath)) return undefined;
-  if (!targets.every((t) => index.plugins[t] !== undefined) || !index.files.every((f) => fs.existsSync(f))) {
-    return undefined;
+  return index.key === key && index.lock === readLock(lockPath) ? index : undefined;
+}
+
+/** What an index records, if all its files are still there. */
+function fromIndex(index: LinkIndex, targets: readonly string[]): Linked | undefined {
+  const files = index.modules ?? {};
+  const plugins = new Map<string, LinkOutcome>();
+  for (const target of targets) {
+    const url = index.plugins?.[target];
+    if (url === undefined || files[url] === undefined) return undefined;
+    plugins.set(target, { url, importUrl: fileUrl(files[url]) });
   }
-  return new Map(targets.map((t) => [t, index.plugins[t]]));
+  const modules: Record<string, string> = {};
+  for (const [url, file] of Object.entries(files)) {
+    if (!fs.existsSync(file)) return undefined;
+    modules[url] = fileUrl(file);
+  }
+  return { plugins, modules };
 }
 
 /** The modules of the graphs being linked, loaded once each. */
@@ -199,9 +260,6 @@ class Graph {
   private async load(url: string): Promise<ModuleNode> {
     const { source, format } = await this.resolver.load(url);
     if (format === "json") return { url, source, format, imports: [] };
-    if (/\bimport\s*\.\s*meta\s*\.\s*resolve\b/.test(source)) {
-      throw new Unlinkable(`${url}: import.meta.resolve`);
-    }
     let found;
     try {
       [found] = this.parse(source, url);
@@ -210,13 +268,18 @@ class Graph {
     }
     const imports = [];
     for (const i of found) {
-      if (i.d === -2) continue; // import.meta
+      if (i.d === -2) {
+        // import.meta.url and the like are set in the file; resolve() would resolve against the file.
+        const member = /^\s*\.\s*([\w$]+)/.exec(source.slice(i.e))?.[1];
+        if (member === undefined || member === "resolve") throw new Unlinkable(`${url}: import.meta use`);
+        continue;
+      }
       const specifier = i.n;
       if (i.d !== -1 || specifier === undefined) throw new Unlinkable(`${url}: dynamic import()`);
       if (specifier.startsWith("node:")) continue;
       let target: string;
       if (specifier.startsWith("jsr:")) target = await this.resolver.resolveJsr(specifier, url);
-      else if (/^https?:\/\//i.test(specifier)) target = await this.resolver.resolveUrl(specifier);
+      else if (/^https?:\/\//.test(specifier)) target = await this.resolver.resolveUrl(specifier);
       else {
         const relative = this.resolver.resolveRelative(specifier, url);
         if (relative === undefined) throw new Unlinkable(`${url}: imports "${specifier}"`);
@@ -231,16 +294,11 @@ class Graph {
 /** Makes linked files, named by the hash of URL and content (one per module), dependencies first. */
 class Writer {
   /** Every module's file, by module URL. */
-  private readonly files = new Map<string, string>();
+  readonly files = new Map<string, string>();
   /** Their contents, until flush(). */
   private readonly texts = new Map<string, string>();
 
   constructor(private readonly dir: string, private readonly hash: (text: string) => string) {}
-
-  /** The files of every module linked so far. */
-  get written(): Iterable<string> {
-    return this.files.values();
-  }
 
   /**
    * The file for `url` and its imports, or the error that stopped one of them.
@@ -258,15 +316,22 @@ class Writer {
     if (node.format === "json") text = node.source;
     else {
       path.add(url);
-      const parts = [`import.meta.url = ${JSON.stringify(url)};`];
-      let last = 0;
+      const { source } = node;
+      // import.meta as a remote module has it: its URL, no file name. After any hashbang line.
+      const hashbang = source.startsWith("#!") ? source.indexOf("\n") + 1 || source.length : 0;
+      const parts = [
+        source.slice(0, hashbang),
+        `import.meta.url = ${JSON.stringify(url)}; delete import.meta.filename; delete import.meta.dirname;`,
+      ];
+      let last = hashbang;
       for (const { start, end, target } of node.imports) {
         const file = this.write(graph, target, path);
         if (file instanceof Error) return file;
-        parts.push(node.source.slice(last, start), `./${file.slice(this.dir.length + 1)}`);
+        parts.push(source.slice(last, start), `./${file.slice(this.dir.length + 1)}`);
         last = end;
       }
-      parts.push(node.source.slice(last));
+      // Stack traces name the remote URL (TypeScript's inline source map names it too).
+      parts.push(source.slice(last), `\n//# sourceURL=${url}\n`);
       path.delete(url);
       text = parts.join("");
     }
@@ -276,10 +341,14 @@ class Writer {
     return file;
   }
 
-  /** Writes the files that are not there yet: once every graph is known to link. */
+  /**
+   * Writes the files, once every graph is known to link. Files already there are
+   * written again: this runs only when the index was missing or stale, and a
+   * damaged file must not outlive that.
+   */
   flush(): void {
     fs.mkdirSync(this.dir, { recursive: true });
-    for (const [file, text] of this.texts) if (!fs.existsSync(file)) atomicWrite(file, text);
+    for (const [file, text] of this.texts) atomicWrite(file, text);
   }
 }
 

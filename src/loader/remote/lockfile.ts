@@ -31,8 +31,23 @@ export class Lockfile {
   private saving: Promise<void> = Promise.resolve();
   /** What this process set, replayed onto the file's current content when saving. */
   private readonly changes: [Section, string, unknown][] = [];
+  /** The file's text as this process last read or wrote it (null: no file). */
+  private text: string | null;
+  /** Another process wrote the file between this one's read and a write. */
+  private foreign = false;
 
-  private constructor(readonly path: string, private data: LockData) {}
+  private constructor(readonly path: string, private data: LockData, text: string | null) {
+    this.text = text;
+  }
+
+  /**
+   * The lock's text when this process's view of it is the whole story: what it read,
+   * or what it last wrote, with no other process writing in between; undefined once
+   * another process's entries were merged in. Null when there is no file.
+   */
+  get ownText(): string | null | undefined {
+    return this.foreign ? undefined : this.text;
+  }
 
   /**
    * Reads a lock; a missing file is an empty lock.
@@ -46,7 +61,7 @@ export class Lockfile {
     try {
       text = await readFile(path, "utf8");
     } catch (error) {
-      if ((error as { code?: string }).code === "ENOENT") return new Lockfile(path, { version: "5" });
+      if ((error as { code?: string }).code === "ENOENT") return new Lockfile(path, { version: "5" }, null);
       throw error;
     }
     let data: LockData;
@@ -61,7 +76,7 @@ export class Lockfile {
           `this library reads Deno 2's version 5 (delete the file to start a new one)`,
       );
     }
-    return new Lockfile(path, data);
+    return new Lockfile(path, data, text);
   }
 
   /** The version a `jsr:` requirement is pinned to, such as `1.2.0` for `jsr:@a/b@^1.2`. */
@@ -134,12 +149,14 @@ export class Lockfile {
     // file as it is now and apply this process's entries on top, so none is lost.
     try {
       const current = await Lockfile.read(this.path);
+      if (current.text !== this.text) this.foreign = true;
       for (const [section, key, value] of this.changes) {
         ((current.data[section] ??= {}) as Record<string, unknown>)[key] = value;
       }
       this.data = current.data;
     } catch {
       // Unreadable now: write what this process has.
+      this.foreign = true;
     }
     const ordered: Record<string, unknown> = {};
     const sections = [...SECTION_ORDER, ...Object.keys(this.data).filter((k) => !SECTION_ORDER.includes(k))];
@@ -150,8 +167,10 @@ export class Lockfile {
     }
     await mkdir(dirname(this.path), { recursive: true });
     const temporary = `${this.path}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(ordered, null, 2)}\n`);
+    const text = `${JSON.stringify(ordered, null, 2)}\n`;
+    await writeFile(temporary, text);
     await rename(temporary, this.path);
+    this.text = text;
   }
 
   /** Sets one entry, marking the lock changed when it differs. */

@@ -135,9 +135,9 @@ export class RemoteResolver {
     if ([...this.manifests.keys()].some((base) => url.startsWith(base))) return url;
     const lock = await this.lock;
     const redirected = lock?.redirect(url);
-    if (redirected !== undefined) return redirected;
+    if (redirected !== undefined) return this.redirected(url, redirected);
     const cached = await this.cache.get(url);
-    if (cached !== undefined) return cached.url;
+    if (cached !== undefined) return this.redirected(url, cached.url);
     if (lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     const source = await fetchSource(url);
     if (source.url !== url) {
@@ -146,7 +146,14 @@ export class RemoteResolver {
     }
     await this.cache.put(url, source);
     await lock?.save();
-    return source.url;
+    return this.redirected(url, source.url);
+  }
+
+  /** `to`, where `from` redirects: an SRI hash given for `from` applies to what `to` serves. */
+  private redirected(from: string, to: string): string {
+    const sri = this.integrity.get(from);
+    if (sri !== undefined && to !== from) this.integrity.set(to, sri);
+    return to;
   }
 
   /**
@@ -240,6 +247,14 @@ export class RemoteResolver {
   /** Writes the lock if it changed. */
   async save(): Promise<void> {
     await (await this.lock)?.save();
+  }
+
+  /**
+   * The lockfile's text as this resolver read or wrote it, when no other process
+   * wrote it in between (see {@linkcode Lockfile.ownText}); undefined without a lock.
+   */
+  async lockText(): Promise<string | null | undefined> {
+    return (await this.lock)?.ownText;
   }
 
   /** The newest unyanked version of a JSR package that satisfies the range. */
