@@ -19,8 +19,9 @@ export interface LoadingResult {
 
 const LOCAL = join(ROOT, "bench", "scripts", "load-local.ts");
 const REMOTE = join(ROOT, "bench", "scripts", "load-remote.ts");
-// Node loads through its loader thread, which makes single runs vary by ±30%: many samples.
-const SAMPLES = 15;
+// Node loads through its loader thread, which makes single runs vary by ±30% (two modes, ~40
+// and ~55 ms for 100 local plugins, whichever the subject): many samples.
+const SAMPLES = 25;
 
 /** Runs the loading benchmarks. */
 export async function loading(): Promise<LoadingResult[]> {
