@@ -5,7 +5,7 @@
 // express (dynamic import(), cycles, other uses of import.meta) go through the
 // loader hooks and still load. On Node, the link index is tied to the lockfile's content.
 import { createHash } from "node:crypto";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type TempProject, tempProject } from "../_project.ts";
@@ -235,6 +235,39 @@ describe("the link index on Node", () => {
     expect(report.loaded?.map((l) => l.name)).toEqual(["local"]);
     expect(report.errors).toHaveLength(1);
     expect(report.errors![0]).toContain(`Cannot load plugin "${host.url}/shared/a.ts"`);
+  });
+
+  it("clears out, when it links again, indexes for another text of the lock and old files no index names", async () => {
+    await config(["/shared/a.ts"]);
+    await runReport("node", { dir: project.dir });
+    const [index] = (await linkedFiles()).filter((f) => f.startsWith("index-"));
+    const stale = JSON.parse(await readFile(join(linkedDir(), index), "utf8"));
+    // A new text of the lock: this config's index is stale, and relinking writes another.
+    const lockPath = join(project.dir, "deno.lock");
+    const lockText = JSON.stringify(JSON.parse(await readFile(lockPath, "utf8")));
+    await writeFile(lockPath, lockText);
+    const hoursAgo = (n: number) => new Date(Date.now() - n * 3600_000);
+    const file = (c: string) => join(linkedDir(), `${c.repeat(64)}.mjs`);
+    // Another config's index for the new text names an old file: both stay.
+    const other = {
+      ...stale,
+      key: stale.key.replace("shared/a.ts", "x.ts"),
+      lock: lockText,
+      modules: { x: file("e") },
+    };
+    await writeFile(join(linkedDir(), "index-other.json"), JSON.stringify(other));
+    // One made for the old text: it goes.
+    const old = { ...stale, key: stale.key.replace("shared/a.ts", "y.ts") };
+    await writeFile(join(linkedDir(), "index-old.json"), JSON.stringify(old));
+    // Files no index names: the old one goes, the recent one (maybe about to be indexed) stays.
+    for (const c of ["d", "e", "f"]) await writeFile(file(c), "export {};\n");
+    for (const c of ["e", "f"]) await utimes(file(c), hoursAgo(2), hoursAgo(2));
+    expect((await runReport("node", { dir: project.dir })).results).toEqual(["a:1"]);
+    const after = await linkedFiles();
+    expect(after.filter((f) => f.startsWith("index-")).sort()).toEqual([index, "index-other.json"].sort());
+    expect(JSON.parse(await readFile(join(linkedDir(), index), "utf8")).lock).toBe(lockText);
+    expect([file("d"), file("e"), file("f")].map((f) => after.includes(f.slice(linkedDir().length + 1))))
+      .toEqual([true, true, false]);
   });
 
   it("links again when a linked file is missing", async () => {

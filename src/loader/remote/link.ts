@@ -14,7 +14,7 @@
  * The index is written only when this process's view of the lock is the whole
  * file (no other process wrote it in between). Like the transpiled forms in the
  * cache, the linked files are trusted while the index holds; linking again
- * rewrites them all.
+ * rewrites them all and sweeps out what no index can use any more.
  *
  * Graphs the files cannot express go to the hooks, for the whole config (a module
  * must not load twice by two routes), and the index records that verdict: bare
@@ -163,6 +163,7 @@ export async function linkRemotePlugins(
       plugins: Object.fromEntries(roots.map((r) => [r.target, r.url!])),
       modules: Object.fromEntries(writer.files),
     });
+    if (lockText !== undefined) sweep(dir, settings.lockPath!, lockText);
   }
   return {
     plugins,
@@ -349,6 +350,47 @@ class Writer {
   flush(): void {
     fs.mkdirSync(this.dir, { recursive: true });
     for (const [file, text] of this.texts) atomicWrite(file, text);
+  }
+}
+
+/** How old an unreferenced linked file must be to go: another process may be about to index it. */
+const SWEEP_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Removes what no index can use any more, after linking wrote a new one: indexes
+ * for this lockfile made for another text of it (or another format), and then
+ * linked files (and temporary files) that no remaining index names and that are
+ * over an hour old. Best effort: a file that cannot go stays.
+ */
+function sweep(dir: string, lockPath: string, lockText: string | null): void {
+  try {
+    const names = fs.readdirSync(dir);
+    const kept = new Set<string>();
+    for (const name of names.filter((n) => n.startsWith("index-") && n.endsWith(".json"))) {
+      const path = `${dir}/${name}`;
+      let index: LinkIndex;
+      let format: string;
+      let settings: RemoteSettings;
+      try {
+        index = JSON.parse(fs.readFileSync(path, "utf8"));
+        [format, , settings] = JSON.parse(index.key);
+      } catch {
+        continue;
+      }
+      if (format !== FORMAT || (settings.lockPath === lockPath && index.lock !== lockText)) {
+        fs.rmSync(path, { force: true });
+        continue;
+      }
+      for (const file of Object.values(index.modules ?? {})) kept.add(file);
+    }
+    const before = Date.now() - SWEEP_AFTER_MS;
+    for (const name of names) {
+      const path = `${dir}/${name}`;
+      if (!/^[0-9a-f]{64}\.(mjs|json)$|\.tmp$/.test(name) || kept.has(path)) continue;
+      if (fs.statSync(path).mtimeMs < before) fs.rmSync(path, { force: true });
+    }
+  } catch {
+    // The next sweep tries again.
   }
 }
 
