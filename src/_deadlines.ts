@@ -48,6 +48,8 @@ export class Deadlines {
 
 /** One wheel: the calls it watches and the interval that checks them. */
 export class Wheel {
+  /** The deadline this wheel watches for. */
+  readonly timeoutMs: number;
   /** Ticks so far; a watched call's sinceTick is compared with it. */
   ticks = 0;
   private readonly watched: Watched[] = [];
@@ -63,7 +65,8 @@ export class Wheel {
    *
    * @param timeoutMs The deadline this wheel watches for.
    */
-  constructor(readonly timeoutMs: number) {
+  constructor(timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
     this.tickMs = Math.max(1, timeoutMs / TICKS_PER_TIMEOUT);
   }
 

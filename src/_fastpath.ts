@@ -55,6 +55,15 @@ const UNSET: Settle = { resolve() {}, reject() {} };
  * late implementation settles, the dead run only logs it.
  */
 class AsyncRun implements Watched {
+  private readonly runner: HookRunner;
+  private readonly impls: ImplRecord[];
+  private readonly first: boolean;
+  private readonly args: unknown;
+  /** The implementation being called or awaited. */
+  index: number;
+  private acc: unknown[] | undefined;
+  /** 0 for an untimed call; for a timed one, the calls it stands for. */
+  private readonly weight: number;
   sinceTick = 0;
   seenIndex = -1;
   watchIndex = -1;
@@ -71,17 +80,23 @@ class AsyncRun implements Watched {
   nextCtx: HookContext | undefined;
 
   constructor(
-    private readonly runner: HookRunner,
-    private readonly impls: ImplRecord[],
-    private readonly first: boolean,
-    private readonly args: unknown,
-    /** The implementation being called or awaited. */
-    public index: number,
-    private acc: unknown[] | undefined,
+    runner: HookRunner,
+    impls: ImplRecord[],
+    first: boolean,
+    args: unknown,
+    index: number,
+    acc: unknown[] | undefined,
     settle: Settle | undefined,
-    /** 0 for an untimed call; for a timed one, the calls it stands for. */
-    private readonly weight: number,
+    weight: number,
   ) {
+    // Fields set here, not as parameter properties: Node's type stripping loads only erasable syntax.
+    this.runner = runner;
+    this.impls = impls;
+    this.first = first;
+    this.args = args;
+    this.index = index;
+    this.acc = acc;
+    this.weight = weight;
     this.settle = settle ?? UNSET;
   }
 

@@ -155,6 +155,14 @@ export interface ImplRecord {
  * during a call apply from the next one. @internal
  */
 export class HookCaller {
+  /** The hook's name. */
+  readonly name: string;
+  /** Its spec. */
+  readonly spec: HookSpec;
+  /** Where the spec came from (for messages). */
+  readonly source: string;
+  /** The manager's deadline, for implementations and specs that set none. */
+  private readonly defaultTimeoutMs: number;
   /** Wrappers, outermost first. */
   wrappers: ImplRecord[] = [];
   /** Plain implementations in call order. */
@@ -172,13 +180,11 @@ export class HookCaller {
    * @param source Where the spec came from (for messages).
    * @param defaultTimeoutMs The manager's deadline, for implementations and specs that set none.
    */
-  constructor(
-    readonly name: string,
-    readonly spec: HookSpec,
-    readonly source: string,
-    /** The manager's deadline, for implementations and specs that set none. */
-    private readonly defaultTimeoutMs: number,
-  ) {
+  constructor(name: string, spec: HookSpec, source: string, defaultTimeoutMs: number) {
+    this.name = name;
+    this.spec = spec;
+    this.source = source;
+    this.defaultTimeoutMs = defaultTimeoutMs;
     this.history = spec.historic ? [] : undefined;
   }
 
@@ -240,6 +246,8 @@ export interface RunnerSettings {
  * Runs hook calls. One per manager. @internal
  */
 export class HookRunner {
+  /** How the runner behaves. */
+  readonly settings: RunnerSettings;
   /** Replaced, never mutated, so that a monitor removed during a call does not skip another. */
   monitors: readonly Monitor[] = [];
   /** Recorded failures, oldest first, at most settings.maxFailures. */
@@ -252,7 +260,9 @@ export class HookRunner {
    *
    * @param settings How the runner behaves.
    */
-  constructor(readonly settings: RunnerSettings) {}
+  constructor(settings: RunnerSettings) {
+    this.settings = settings;
+  }
 
   /**
    * Validates and freezes `args`, then runs the hook's implementations.
@@ -696,14 +706,26 @@ export class HookRunner {
 
 /** What stays the same through every wrapper level of one call. */
 class Call {
+  readonly caller: HookCaller;
+  readonly wrappers: ImplRecord[];
+  readonly impls: ImplRecord[];
+  readonly args: unknown;
+  /** 0 when the wrappers' durations are not measured in this call, else the calls it stands for. */
+  readonly weight: number;
+
   constructor(
-    readonly caller: HookCaller,
-    readonly wrappers: ImplRecord[],
-    readonly impls: ImplRecord[],
-    readonly args: unknown,
-    /** 0 when the wrappers' durations are not measured in this call, else the calls it stands for. */
-    readonly weight: number,
-  ) {}
+    caller: HookCaller,
+    wrappers: ImplRecord[],
+    impls: ImplRecord[],
+    args: unknown,
+    weight: number,
+  ) {
+    this.caller = caller;
+    this.wrappers = wrappers;
+    this.impls = impls;
+    this.args = args;
+    this.weight = weight;
+  }
 }
 
 /** One wrapper level of one call: runs the inner levels at most once. */
@@ -810,7 +832,11 @@ export function needsContext(record: ImplRecord): boolean {
 
 /** A result that failed the hook's result schema. */
 class InvalidResult {
-  constructor(readonly error: BernsteinError) {}
+  readonly error: BernsteinError;
+
+  constructor(error: BernsteinError) {
+    this.error = error;
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -27,12 +27,17 @@ export interface RemoteSource {
  * Entries of the earlier two-file layout (`.json` beside `.body`) are still read.
  */
 export class DiskCache {
+  /** The cache folder. */
+  readonly dir: string;
+
   /**
    * A cache in `dir`, created on first write.
    *
    * @param dir The cache folder; created on first write.
    */
-  constructor(readonly dir: string) {}
+  constructor(dir: string) {
+    this.dir = dir;
+  }
 
   /** The cached response for `url`, if any and intact (a damaged entry counts as missing). */
   async get(url: string): Promise<RemoteSource | undefined> {

@@ -220,14 +220,16 @@ function fromIndex(index: LinkIndex, targets: readonly string[]): Linked | undef
 
 /** The modules of the graphs being linked, loaded once each. */
 class Graph {
+  private readonly resolver: RemoteResolver;
+  private readonly parse: typeof import("es-module-lexer").parse;
   private readonly loading = new Map<string, Promise<ModuleNode>>();
   /** Settled modules (or their errors), for the synchronous writer. */
   readonly nodes = new Map<string, ModuleNode | Error>();
 
-  constructor(
-    private readonly resolver: RemoteResolver,
-    private readonly parse: typeof import("es-module-lexer").parse,
-  ) {}
+  constructor(resolver: RemoteResolver, parse: typeof import("es-module-lexer").parse) {
+    this.resolver = resolver;
+    this.parse = parse;
+  }
 
   /** Resolves once every module any discover() call started has settled. */
   async settled(): Promise<void> {
@@ -294,12 +296,17 @@ class Graph {
 
 /** Makes linked files, named by the hash of URL and content (one per module), dependencies first. */
 class Writer {
+  private readonly dir: string;
+  private readonly hash: (text: string) => string;
   /** Every module's file, by module URL. */
   readonly files = new Map<string, string>();
   /** Their contents, until flush(). */
   private readonly texts = new Map<string, string>();
 
-  constructor(private readonly dir: string, private readonly hash: (text: string) => string) {}
+  constructor(dir: string, hash: (text: string) => string) {
+    this.dir = dir;
+    this.hash = hash;
+  }
 
   /**
    * The file for `url` and its imports, or the error that stopped one of them.

@@ -27,6 +27,9 @@ const SECTION_ORDER = ["version", "specifiers", "jsr", "npm", "redirects", "remo
 
 /** A `deno.lock` file, read once and written back atomically when it changed. */
 export class Lockfile {
+  /** The lockfile's path. */
+  readonly path: string;
+  private data: LockData;
   private changed = false;
   private saving: Promise<void> = Promise.resolve();
   /** What this process set, replayed onto the file's current content when saving. */
@@ -36,7 +39,9 @@ export class Lockfile {
   /** Another process wrote the file between this one's read and a write. */
   private foreign = false;
 
-  private constructor(readonly path: string, private data: LockData, text: string | null) {
+  private constructor(path: string, data: LockData, text: string | null) {
+    this.path = path;
+    this.data = data;
     this.text = text;
   }
 

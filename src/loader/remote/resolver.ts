@@ -39,6 +39,8 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Resolves, fetches and verifies remote modules for one set of settings. */
 export class RemoteResolver {
+  /** How remote loading behaves for this config. */
+  readonly settings: RemoteSettings;
   /** The disk cache of fetched modules. */
   readonly cache: DiskCache;
   /** The JSR registry's base URL, without a trailing slash. */
@@ -54,7 +56,8 @@ export class RemoteResolver {
    *
    * @param settings Cache, lock, registry, policy and SRI hashes.
    */
-  constructor(readonly settings: RemoteSettings) {
+  constructor(settings: RemoteSettings) {
+    this.settings = settings;
     this.cache = new DiskCache(settings.cacheDir);
     this.jsrUrl = settings.jsrUrl.replace(/\/+$/, "");
     this.lock = settings.lockPath ? Lockfile.read(settings.lockPath) : Promise.resolve(undefined);
