@@ -250,7 +250,13 @@ describe("bernstein on Node and Deno", () => {
       expect(again.code).toBe(1);
       expect(again.stderr).toContain("slack-digest.ts already exists; choose another name or remove it");
       const { spawnSync } = await import("node:child_process");
-      const onNode = spawnSync("node", ["--import", "tsx", "--test", join(dir, "slack-digest.test.ts")], {
+      const onNode = spawnSync("node", [
+        "--import",
+        "tsx",
+        "--test",
+        "--test-reporter=tap",
+        join(dir, "slack-digest.test.ts"),
+      ], {
         cwd: REPO,
         encoding: "utf8",
       });
@@ -324,7 +330,7 @@ describe("bernstein on Node and Deno", () => {
         `test("loads", () => { assert.equal(runtime().name, "node"); assert.equal(typeof PluginManager, "function"); });\n`,
     );
     const tsx = `file://${join(REPO, "node_modules", "tsx", "dist", "loader.mjs")}`;
-    const run = spawnSync("node", ["--import", tsx, "--test", "uses.test.ts"], {
+    const run = spawnSync("node", ["--import", tsx, "--test", "--test-reporter=tap", "uses.test.ts"], {
       cwd: project.dir,
       encoding: "utf8",
     });
@@ -347,7 +353,13 @@ describe("bernstein on Node and Deno", () => {
     try {
       expect((await runCli("node", ["new", "plugin", "class", "--dir", dir])).code).toBe(0);
       const { spawnSync } = await import("node:child_process");
-      const run = spawnSync("node", ["--import", "tsx", "--test", join(dir, "class.test.ts")], {
+      const run = spawnSync("node", [
+        "--import",
+        "tsx",
+        "--test",
+        "--test-reporter=tap",
+        join(dir, "class.test.ts"),
+      ], {
         cwd: REPO,
         encoding: "utf8",
       });
