@@ -218,7 +218,7 @@ async function loadEntry(
     }
     case "jsr":
     case "url": {
-      url = parsed.kind === "url" ? parsed.url : specifier;
+      url = parsed.kind === "url" ? parsed.url : parsed.specifier;
       const linked = remote?.linked?.plugins.get(url);
       if (linked !== undefined && "error" in linked) return fail(linked.error.message, linked.error);
       importUrl = linked?.importUrl;
@@ -227,7 +227,7 @@ async function loadEntry(
         try {
           const { RemoteResolver } = await import("./remote/resolver.ts");
           const resolver = new RemoteResolver({ ...remote!.settings, lockPath: undefined, frozen: false });
-          await resolver.fetchVerified(parsed.kind === "url" ? url : await resolver.resolveJsr(specifier));
+          await resolver.fetchVerified(parsed.kind === "url" ? url : await resolver.resolveJsr(url));
         } catch (error) {
           return fail((error as Error).message, error);
         }
@@ -364,24 +364,19 @@ async function prepareRemote(
     frozen: frozen ?? (lock !== false && lock?.frozen === true),
     jsrUrl: host.env("JSR_URL") ?? "https://jsr.io",
     allowHttpHosts: config.config.allowHttpHosts ?? [],
+    // Keyed by what is imported, in one spelling, as loadEntry and the resolver look them up.
     integrity: Object.fromEntries(
-      remoteEntries.filter((e) => e.integrity !== undefined).map((
-        e,
-      ) => [(e.use as string).trim(), e.integrity!]),
+      remoteEntries.flatMap((e) => {
+        const target = importTarget(e.use as string, config);
+        return e.integrity === undefined || target === undefined ? [] : [[target, e.integrity]];
+      }),
     ),
   };
   if (runtime().name !== "node") return { settings };
   let linked: Linked | undefined;
   if (link) {
     // What loadEntry imports for each entry; entries that do not parse fail there.
-    const targets = remoteEntries.flatMap((entry) => {
-      try {
-        const parsed = parseSpecifier(entry.use as string, config.dir, config.config.allowHttpHosts);
-        return [parsed.kind === "url" ? parsed.url : entry.use as string];
-      } catch {
-        return [];
-      }
-    });
+    const targets = remoteEntries.flatMap((entry) => importTarget(entry.use as string, config) ?? []);
     const { linkRemotePlugins } = await import("./remote/link.ts");
     linked = await linkRemotePlugins(settings, [...new Set(targets)]);
   }
@@ -394,6 +389,16 @@ async function prepareRemote(
     await configureRemoteLoader(settings, fileUrl(`${config.dir}/`), linked?.modules);
   }
   return { settings, linked };
+}
+
+/** What a remote entry imports: its URL or `jsr:` specifier in one spelling; undefined if it does not parse. */
+function importTarget(use: string, config: LoadedConfig): string | undefined {
+  try {
+    const parsed = parseSpecifier(use, config.dir, config.config.allowHttpHosts);
+    return parsed.kind === "url" ? parsed.url : parsed.kind === "jsr" ? parsed.specifier : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function verifyFile(path: string, sri: string): Promise<void> {
@@ -450,7 +455,7 @@ export async function cacheRemotePlugins(
     onProgress(specifier);
     try {
       parseSpecifier(specifier, config.dir, config.config.allowHttpHosts);
-      await importModule(specifier);
+      await importModule(importTarget(specifier, config)!);
       outcomes.push({ specifier });
     } catch (error) {
       outcomes.push({ specifier, error: firstLine(error) });

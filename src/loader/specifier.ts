@@ -10,7 +10,14 @@ import { filePath, fileUrl } from "../runtime/mod.ts";
 export type ParsedSpecifier =
   | { readonly kind: "file"; readonly url: string; readonly path: string }
   | { readonly kind: "npm"; readonly name: string; readonly range?: string; readonly subpath?: string }
-  | { readonly kind: "jsr"; readonly name: string; readonly range?: string; readonly subpath?: string }
+  | {
+    readonly kind: "jsr";
+    readonly name: string;
+    readonly range?: string;
+    readonly subpath?: string;
+    /** The specifier in one spelling (`jsr:@scope/name@range/subpath`): what is imported, and SRI's key. */
+    readonly specifier: string;
+  }
   | { readonly kind: "url"; readonly url: string };
 
 /** The forms a specifier may take, for error messages and help. */
@@ -65,7 +72,8 @@ export function parseSpecifier(
     if (!match || !match[1].startsWith("@")) {
       throw new Error(`"${raw}" is not a valid jsr: specifier; write jsr:@scope/name[@range][/subpath]`);
     }
-    return { kind: "jsr", name: match[1], range: match[2], subpath: match[3] };
+    const specifier = `jsr:${match[1]}${match[2] ? `@${match[2]}` : ""}${match[3] ? `/${match[3]}` : ""}`;
+    return { kind: "jsr", name: match[1], range: match[2], subpath: match[3], specifier };
   }
   if (scheme === "https" || scheme === "http") {
     let url: URL;

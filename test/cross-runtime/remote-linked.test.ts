@@ -5,7 +5,7 @@
 // express (dynamic import(), cycles, other uses of import.meta) go through the
 // loader hooks and still load. On Node, the link index is tied to the lockfile's content.
 import { createHash } from "node:crypto";
-import { readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type TempProject, tempProject } from "../_project.ts";
@@ -145,6 +145,26 @@ describe("remote module graphs on Node (linked or through the hooks) and on Deno
     });
   }
 
+  it("check an entry's integrity however its specifier is spelt", async () => {
+    const bad = `sha384-${createHash("sha384").update("something else").digest("base64")}`;
+    const port = new URL(host.url).port;
+    for (
+      const use of [
+        `HTTP://127.0.0.1:${port}/shared/a.ts`,
+        `${host.url}/shared/./a.ts`,
+        ` ${host.url}/shared/a.ts `,
+      ]
+    ) {
+      await project.write("bernstein.config.json", JSON.stringify({ plugins: [{ use, integrity: bad }] }));
+      for (const runtime of RUNTIMES) {
+        await rm(join(project.dir, ".bernstein"), { recursive: true, force: true });
+        const report = await runReport(runtime, { dir: project.dir });
+        expect([runtime, use, report.loaded]).toEqual([runtime, use, []]);
+        expect(report.errors![0]).toContain("does not match its integrity");
+      }
+    }
+  });
+
   it("name the remote module, not a linked file, when an import does not match an export", async () => {
     await config(["/bad-export.ts", "/shared/a.ts"]);
     for (const runtime of RUNTIMES) {
@@ -268,6 +288,32 @@ describe("the link index on Node", () => {
     expect(JSON.parse(await readFile(join(linkedDir(), index), "utf8")).lock).toBe(lockText);
     expect([file("d"), file("e"), file("f")].map((f) => after.includes(f.slice(linkedDir().length + 1))))
       .toEqual([true, true, false]);
+  });
+
+  it("leaves the files that are still right alone when it links again", async () => {
+    await config(["/shared/a.ts", "/shared/b.ts"]);
+    await runReport("node", { dir: project.dir });
+    const modules = (await linkedFiles()).filter((f) => f.endsWith(".mjs")).map((f) => join(linkedDir(), f));
+    const long = new Date(Date.now() - 3600_000);
+    for (const module of modules) await utimes(module, long, long);
+    const times = await Promise.all(modules.map(async (module) => (await stat(module)).mtimeMs));
+    const lockPath = join(project.dir, "deno.lock");
+    await writeFile(lockPath, JSON.stringify(JSON.parse(await readFile(lockPath, "utf8"))));
+    expect((await runReport("node", { dir: project.dir })).results).toEqual(["a:1", "b:2"]);
+    expect(await Promise.all(modules.map(async (module) => (await stat(module)).mtimeMs))).toEqual(times);
+  });
+
+  it("links nothing without a lock, and without WebAssembly: the hooks load the plugins", async () => {
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({ plugins: [`${host.url}/shared/a.ts`], lock: false }),
+    );
+    expect((await runReport("node", { dir: project.dir })).results).toEqual(["a:1"]);
+    expect(await linkedFiles()).toEqual([]);
+    await config(["/shared/a.ts"]);
+    const jitless = await runReport("node", { dir: project.dir, env: { NODE_OPTIONS: "--jitless" } });
+    expect([jitless.errors, jitless.results]).toEqual([[], ["a:1"]]);
+    expect(await linkedFiles()).toEqual([]);
   });
 
   it("links again when a linked file is missing", async () => {

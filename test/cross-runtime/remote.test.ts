@@ -340,6 +340,22 @@ describe("integrity (SRI) on config entries, on Node and Deno", () => {
   });
 });
 
+describe("integrity (SRI) on a jsr: entry, on Node and Deno", () => {
+  it("is checked however the specifier is spelt", async () => {
+    const { createHash } = await import("node:crypto");
+    const bad = `sha384-${createHash("sha384").update("something else").digest("base64")}`;
+    for (const use of ["jsr:@acme/greet@1.2.0", " jsr:/@acme/greet@1.2.0 "]) {
+      await config([{ use, integrity: bad }]);
+      for (const runtime of RUNTIMES) {
+        await rm(join(project.dir, "deno.lock"), { force: true });
+        const report = await runReport(runtime, { dir: project.dir, env: env() });
+        expect([runtime, use, report.loaded]).toEqual([runtime, use, []]);
+        expect(report.errors![0]).toContain("does not match its integrity");
+      }
+    }
+  });
+});
+
 describe("bad remote plugins on Node and Deno", () => {
   const cases: [string, () => string, RegExp, RegExp][] = [
     ["a 404", () => `${host.url}/missing.ts`, /answered HTTP 404/, /not found|404/i],

@@ -91,6 +91,9 @@ export async function linkRemotePlugins(
   settings: RemoteSettings,
   targets: readonly string[],
 ): Promise<Linked | undefined> {
+  // Without a lock nothing pins versions or hashes: no index could hold, and linking
+  // on every start costs more than the hooks.
+  if (settings.lockPath === undefined) return undefined;
   fs ??= await nodeBuiltin<typeof import("node:fs")>("node:fs");
   const dir = `${settings.cacheDir}/linked`;
   const key = JSON.stringify([FORMAT, targets, settings]);
@@ -105,8 +108,13 @@ export async function linkRemotePlugins(
   // Loaded only when something must be linked (node:crypto alone takes over a millisecond to start).
   const { RemoteResolver } = await import("./resolver.ts");
   const { sha256Hex } = await import("./fetcher.ts");
-  const lexer = await import("es-module-lexer");
-  await lexer.init;
+  let lexer: typeof import("es-module-lexer");
+  try {
+    lexer = await import("es-module-lexer");
+    await lexer.init;
+  } catch {
+    return undefined; // no WebAssembly (node --jitless): the hooks need no lexer
+  }
   const resolver = new RemoteResolver(settings);
   const graph = new Graph(resolver, lexer.parse);
   const roots = await Promise.all(targets.map(async (target) => {
@@ -163,7 +171,7 @@ export async function linkRemotePlugins(
       plugins: Object.fromEntries(roots.map((r) => [r.target, r.url!])),
       modules: Object.fromEntries(writer.files),
     });
-    if (lockText !== undefined) sweep(dir, settings.lockPath!, lockText);
+    if (lockText !== undefined) sweep(dir, settings.lockPath, lockText);
   }
   return {
     plugins,
@@ -186,12 +194,10 @@ export function remoteNames(text: string, modules: Readonly<Record<string, strin
 }
 
 /** A linked file's name in a path, URL or relative import; the hash is group 1. */
-const LINKED_NAME = /(?:file:\/\/[^\s'"]*\/linked\/|\.\/)([0-9a-f]{64})\.(?:mjs|json)/;
+const LINKED_NAME = /(?:[^\s'"]*[\\/]linked[\\/]|\.\/)([0-9a-f]{64})\.(?:mjs|json)/;
 
 /** The index at `path`, if it is for this key and this lock. */
-function readIndex(path: string, key: string, lockPath: string | undefined): LinkIndex | undefined {
-  // Without a lock nothing pins versions or hashes: resolve every time.
-  if (lockPath === undefined) return undefined;
+function readIndex(path: string, key: string, lockPath: string): LinkIndex | undefined {
   let index: LinkIndex;
   try {
     index = JSON.parse(fs.readFileSync(path, "utf8"));
@@ -329,7 +335,8 @@ class Writer {
       const hashbang = source.startsWith("#!") ? source.indexOf("\n") + 1 || source.length : 0;
       const parts = [
         source.slice(0, hashbang),
-        `import.meta.url = ${JSON.stringify(url)}; delete import.meta.filename; delete import.meta.dirname;`,
+        `import.meta.url = ${JSON.stringify(url)}; import.meta.main = false; ` +
+        `delete import.meta.filename; delete import.meta.dirname;`,
       ];
       let last = hashbang;
       for (const { start, end, target } of node.imports) {
@@ -351,12 +358,12 @@ class Writer {
 
   /**
    * Writes the files, once every graph is known to link. Files already there are
-   * written again: this runs only when the index was missing or stale, and a
-   * damaged file must not outlive that.
+   * written again unless their bytes match: this runs only when the index was
+   * missing or stale, and a damaged file must not outlive that.
    */
   flush(): void {
     fs.mkdirSync(this.dir, { recursive: true });
-    for (const [file, text] of this.texts) atomicWrite(file, text);
+    for (const [file, text] of this.texts) if (readText(file) !== text) atomicWrite(file, text);
   }
 }
 
@@ -370,38 +377,50 @@ const SWEEP_AFTER_MS = 60 * 60 * 1000;
  * over an hour old. Best effort: a file that cannot go stays.
  */
 function sweep(dir: string, lockPath: string, lockText: string | null): void {
+  let names: string[];
   try {
-    const names = fs.readdirSync(dir);
-    const kept = new Set<string>();
-    for (const name of names.filter((n) => n.startsWith("index-") && n.endsWith(".json"))) {
-      const path = `${dir}/${name}`;
-      let index: LinkIndex;
-      let format: string;
-      let settings: RemoteSettings;
-      try {
-        index = JSON.parse(fs.readFileSync(path, "utf8"));
-        [format, , settings] = JSON.parse(index.key);
-      } catch {
-        continue;
-      }
-      if (format !== FORMAT || (settings.lockPath === lockPath && index.lock !== lockText)) {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  // Paths compare by what they name, not how they are spelt (Windows: C: and c:).
+  const same = (a: string | undefined, b: string) =>
+    a !== undefined &&
+    (globalThis.process.platform === "win32" ? a.toLowerCase() === b.toLowerCase() : a === b);
+  /** File names (all in `dir`) that some remaining index names. */
+  const kept = new Set<string>();
+  for (const name of names.filter((n) => n.startsWith("index-") && n.endsWith(".json"))) {
+    const path = `${dir}/${name}`;
+    try {
+      const index: LinkIndex = JSON.parse(fs.readFileSync(path, "utf8"));
+      const [format, , settings]: [string, unknown, RemoteSettings] = JSON.parse(index.key);
+      if (format !== FORMAT || (same(settings.lockPath, lockPath) && index.lock !== lockText)) {
         fs.rmSync(path, { force: true });
         continue;
       }
-      for (const file of Object.values(index.modules ?? {})) kept.add(file);
+      for (const file of Object.values(index.modules ?? {})) kept.add(/[^\\/]*$/.exec(file)![0]);
+    } catch {
+      // Unreadable or going: the next sweep looks again.
     }
-    const before = Date.now() - SWEEP_AFTER_MS;
-    for (const name of names) {
+  }
+  const before = Date.now() - SWEEP_AFTER_MS;
+  for (const name of names) {
+    if (!/^[0-9a-f]{64}\.(mjs|json)$|\.tmp$/.test(name) || kept.has(name)) continue;
+    try {
       const path = `${dir}/${name}`;
-      if (!/^[0-9a-f]{64}\.(mjs|json)$|\.tmp$/.test(name) || kept.has(path)) continue;
       if (fs.statSync(path).mtimeMs < before) fs.rmSync(path, { force: true });
+    } catch {
+      // Gone already (another process's temporary file, renamed), or in use.
     }
-  } catch {
-    // The next sweep tries again.
   }
 }
 
 function readLock(path: string): string | null {
+  return readText(path);
+}
+
+/** A file's text, or null when it cannot be read. */
+function readText(path: string): string | null {
   try {
     return fs.readFileSync(path, "utf8");
   } catch {

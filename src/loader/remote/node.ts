@@ -11,8 +11,10 @@ import { ensureTypeScript } from "../../runtime/mod.ts";
 import type { HookMessage, HookSettings } from "./node-hooks.ts";
 import type { RemoteSettings } from "./resolver.ts";
 
-let port: MessagePort | undefined;
+let registered: Promise<MessagePort> | undefined;
 let nextId = 0;
+/** Linked files of every config so far: the hooks are one per process, and an earlier config's plugins stay loaded. */
+const linkedSoFar: Record<string, string> = {};
 
 /**
  * Makes Node able to import `jsr:` and `https:` specifiers with these settings.
@@ -28,28 +30,32 @@ export async function configureRemoteLoader(
   projectUrl: string,
   linked: Readonly<Record<string, string>> = {},
 ): Promise<void> {
-  const all: HookSettings = { ...settings, projectUrl, linked };
-  if (port === undefined) {
-    await ensureTypeScript();
-    const channel = new MessageChannel();
-    // The first settings travel with the registration, which returns once they are in force.
-    register(new URL("./node-hooks.ts", import.meta.url), {
-      data: { port: channel.port2, settings: all },
-      transferList: [channel.port2],
+  Object.assign(linkedSoFar, linked);
+  const all: HookSettings = { ...settings, projectUrl, linked: linkedSoFar };
+  if (registered === undefined) {
+    // One registration, however many configs load at once; the first settings travel with it.
+    registered = ensureTypeScript().then(() => {
+      const channel = new MessageChannel();
+      register(new URL("./node-hooks.ts", import.meta.url), {
+        data: { port: channel.port2, settings: all },
+        transferList: [channel.port2],
+      });
+      channel.port1.unref();
+      return channel.port1;
     });
-    port = channel.port1;
-    port.unref();
+    await registered;
     return;
   }
+  const port = await registered;
   const id = ++nextId;
   const message: HookMessage = { id, type: "configure", settings: all };
   await new Promise<void>((resolve) => {
     const listener = (reply: { id: number }) => {
       if (reply.id !== id) return;
-      port!.off("message", listener);
+      port.off("message", listener);
       resolve();
     };
-    port!.on("message", listener);
-    port!.postMessage(message);
+    port.on("message", listener);
+    port.postMessage(message);
   });
 }
