@@ -111,3 +111,9 @@ export {
 export { ACCEPTED_FORMS, type ParsedSpecifier, parseSpecifier } from "./src/loader/specifier.ts";
 export { type DiscoveredPlugin, discoverPlugins } from "./src/loader/discover.ts";
 export { runtime, type RuntimeInfo } from "./src/runtime/mod.ts";
+/**
+ * valibot, the schema library hook specs and plugin options are written in: the
+ * library's own copy, so that a plugin needs no valibot of its own (an install of
+ * this package by link, as `npm install ../bernstein-plugins` makes, brings none).
+ */
+export * as v from "valibot";

@@ -64,7 +64,8 @@ for (const version of versions) {
   const result = JSON.parse(readFileSync(report, "utf8"));
   passed += result.numPassedTests;
   failed += result.numFailedTests;
-  console.log(`node ${exact}: ${result.numPassedTests} passed, ${result.numFailedTests} failed`);
+  const skipped = result.numPendingTests ? `, ${result.numPendingTests} skipped (for that version)` : "";
+  console.log(`node ${exact}: ${result.numPassedTests} passed, ${result.numFailedTests} failed${skipped}`);
 }
 console.log(`tests: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -317,7 +317,7 @@ export async function loadConfig(file?: string, cwd: string = host.cwd()): Promi
       text = await host.readTextFile(path);
     } catch (error) {
       if (host.isNotFound(error)) {
-        throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
+        throw new ConfigError(path, `Cannot read config "${displayPath(path)}": ${noSuchFile(path)}`);
       }
       if (host.isDirectory(error)) {
         throw new ConfigError(path, `Cannot read config "${displayPath(path)}": it is a folder, not a file`);
@@ -353,7 +353,7 @@ export async function loadConfig(file?: string, cwd: string = host.cwd()): Promi
       );
     }
     if (kind !== "file") {
-      throw new ConfigError(path, `Cannot read config "${displayPath(path)}": no such file`);
+      throw new ConfigError(path, `Cannot read config "${displayPath(path)}": ${noSuchFile(path)}`);
     }
     let module: Record<string, unknown>;
     try {
@@ -436,6 +436,11 @@ function configKeysAt(parent: string): string[] {
   if (parent === "lock") return Object.keys(LockSchema.entries);
   if (/^plugins\[\d+\]$/.test(parent)) return Object.keys(EntryObjectSchema.entries);
   return [];
+}
+
+/** "no such file", with the full path when the name shown is relative: npm run and deno task pick the working folder. */
+function noSuchFile(path: string): string {
+  return displayPath(path) === path ? "no such file" : `no such file (${path})`;
 }
 
 function displayPath(file: string): string {

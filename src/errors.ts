@@ -84,11 +84,16 @@ export class UnknownHookError extends BernsteinError {
    *
    * @param hook The unknown name.
    * @param suggestion The closest known hook name, if any.
+   * @param known The specified hooks, listed when there is no suggestion.
    */
-  constructor(hook: string, suggestion?: string) {
+  constructor(hook: string, suggestion?: string, known: readonly string[] = []) {
     super(
       `Cannot call hook "${hook}": no such hook is specified` +
-        (suggestion ? `; did you mean "${suggestion}"?` : ""),
+        (suggestion
+          ? `; did you mean "${suggestion}"?`
+          : known.length > 0
+          ? `; the hooks are ${known.join(", ")}`
+          : ""),
     );
     this.hook = hook;
   }

@@ -438,7 +438,9 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
    */
   call<K extends keyof S & string>(hook: K, args: HookCallArgs<S[K]>): MaybePromise<HookCallResult<S[K]>> {
     const caller = this.#callers.get(hook);
-    if (caller === undefined) throw new UnknownHookError(hook, closest(hook, this.#callers.keys()));
+    if (caller === undefined) {
+      throw new UnknownHookError(hook, closest(hook, this.#callers.keys()), [...this.#callers.keys()]);
+    }
     return this.#runner.call(caller, args) as MaybePromise<HookCallResult<S[K]>>;
   }
 

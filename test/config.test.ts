@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defineConfig, findConfig, loadConfig, validateConfig } from "../src/config.ts";
@@ -92,6 +93,13 @@ export default defineConfig({
   it("names a missing explicit file", async () => {
     const error = await configError(() => loadConfig("nope.ts", project.dir));
     expect(error.message).toBe(`Cannot read config "${join(project.dir, "nope.ts")}": no such file`);
+  });
+
+  it("names a missing file given from the working folder by its full path too", async () => {
+    const error = await configError(() => loadConfig("nope.ts", process.cwd()));
+    expect(error.message).toBe(
+      `Cannot read config "nope.ts": no such file (${join(process.cwd(), "nope.ts")})`,
+    );
   });
 
   it("suggests the key meant for a misspelt one", () => {

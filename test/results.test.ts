@@ -113,5 +113,8 @@ describe("results", () => {
     expect(() => m.call("colectLabels" as never, { taskId: "t" } as never)).toThrow(
       'Cannot call hook "colectLabels": no such hook is specified; did you mean "collectLabels"?',
     );
+    expect(() => m.call("sendInvoice" as never, {} as never)).toThrow(
+      /^Cannot call hook "sendInvoice": no such hook is specified; the hooks are onTaskCreated, .*collectLabels/,
+    );
   });
 });

@@ -320,6 +320,29 @@ describe("bernstein on Node and Deno", () => {
     expect(run.stdout).toMatch(/thrower\.ts:5:9/);
   });
 
+  it("serves another project that installed it: its register entry, and new plugins that import it by name", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { mkdir, readFile, symlink } = await import("node:fs/promises");
+    // As `npm install ../bernstein-plugins` leaves it: a link in node_modules.
+    await mkdir(join(project.dir, "node_modules"), { recursive: true });
+    await symlink(REPO, join(project.dir, "node_modules", "bernstein-plugins"), "dir");
+    await project.write("package.json", JSON.stringify({ name: "host", type: "module" }));
+    const created = await runCli("node", ["new", "plugin", "greeter"], { cwd: project.dir });
+    expect(created.code).toBe(0);
+    const plugin = await readFile(join(project.dir, "plugins", "greeter.ts"), "utf8");
+    expect(plugin).toContain(`import { definePlugin, v } from "bernstein-plugins";`);
+    await project.write(
+      "host.ts",
+      `import { PluginManager } from "bernstein-plugins";\nimport greeter from "./plugins/greeter.ts";\n` +
+        `const m = new PluginManager();\nawait m.use(greeter, {});\nconsole.log(m.list().map((p) => p.name).join(","));\n`,
+    );
+    const run = spawnSync("node", ["--import", "bernstein-plugins/register", "host.ts"], {
+      cwd: project.dir,
+      encoding: "utf8",
+    });
+    expect([run.status, run.stderr, run.stdout.trim()]).toEqual([0, "", "greeter"]);
+  });
+
   it("loads the library under tsx in a CommonJS project, where tsx compiles it as CommonJS", async () => {
     const { spawnSync } = await import("node:child_process");
     await project.write("package.json", JSON.stringify({ name: "cjs-project", version: "1.0.0" }));

@@ -1,6 +1,6 @@
 // The same remote-loading scenarios on real Node and real Deno, against a fake JSR
 // registry and a module host on 127.0.0.1, with identical outcomes.
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fixturePlugin, type TempProject, tempProject } from "../_project.ts";
@@ -211,6 +211,43 @@ describe("remote plugins on Node and Deno", () => {
       );
     } finally {
       files["/plugins/url.ts"].body = original;
+    }
+  });
+
+  it("keep nothing a check refused: once the server is right again, the plugin loads", async () => {
+    await config([`${host.url}/plugins/url.ts`]);
+    expect(names(await runReport("node", { dir: project.dir, env: env() })).loaded).toEqual(["url-plugin"]);
+    const original = files["/plugins/dep.ts"].body;
+    files["/plugins/dep.ts"].body = `export const who: string = "changed";`;
+    try {
+      await rm(join(project.dir, ".bernstein"), { recursive: true, force: true });
+      const refused = await runReport("node", { dir: project.dir, env: env() });
+      expect(refused.errors![0]).toContain(`integrity check failed for ${host.url}/plugins/dep.ts`);
+    } finally {
+      files["/plugins/dep.ts"].body = original;
+    }
+    const again = await runReport("node", { dir: project.dir, env: env() });
+    expect([again.errors, again.results]).toEqual([[], ["url-plugin:url:a1"]]);
+  });
+
+  it("fetch again a cached module older than the lock, and load it when the network matches the lock", async () => {
+    await config([`${host.url}/plugins/url.ts`]);
+    await runReport("node", { dir: project.dir, env: env() });
+    const lockPath = join(project.dir, "deno.lock");
+    const before = await readFile(lockPath, "utf8");
+    const original = files["/plugins/dep.ts"].body;
+    try {
+      // Someone else updates the module and the lock; this cache still holds the old module.
+      files["/plugins/dep.ts"].body = `export const who: string = "updated";`;
+      const lock = JSON.parse(before);
+      const { createHash } = await import("node:crypto");
+      lock.remote[`${host.url}/plugins/dep.ts`] = createHash("sha256").update(files["/plugins/dep.ts"].body)
+        .digest("hex");
+      await writeFile(lockPath, JSON.stringify(lock, null, 2));
+      const report = await runReport("node", { dir: project.dir, env: env() });
+      expect([report.errors, report.results]).toEqual([[], ["url-plugin:updated:a1"]]);
+    } finally {
+      files["/plugins/dep.ts"].body = original;
     }
   });
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { mkdir, stat, writeFile } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Output } from "../output.ts";
@@ -18,6 +18,21 @@ export interface NewOptions {
 }
 
 const LIBRARY = fileURLToPath(new URL("../../../mod.ts", import.meta.url));
+const PACKAGE = "bernstein-plugins";
+
+/**
+ * The package name, when `dir` sees this library installed under it (its own
+ * node_modules or a parent's): then the plugin imports "bernstein-plugins", not a
+ * path into node_modules or into wherever a linked install points.
+ */
+async function packageImport(dir: string): Promise<string | undefined> {
+  const library = await realpath(LIBRARY).catch(() => LIBRARY);
+  for (let at = dir;; at = dirname(at)) {
+    const installed = join(at, "node_modules", PACKAGE, "mod.ts");
+    if ((await realpath(installed).catch(() => undefined)) === library) return PACKAGE;
+    if (dirname(at) === at) return undefined;
+  }
+}
 
 /** Writes `<dir>/<name>.ts` and `<dir>/<name>.test.ts`; refuses to overwrite. */
 export async function newPlugin(out: Output, name: string | undefined, options: NewOptions): Promise<number> {
@@ -37,8 +52,8 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
       return 1;
     }
   }
-  let library = relative(dir, LIBRARY).replaceAll("\\", "/");
-  if (!library.startsWith(".")) library = `./${library}`;
+  let library = await packageImport(dir) ?? relative(dir, LIBRARY).replaceAll("\\", "/");
+  if (!library.startsWith(".") && library !== PACKAGE) library = `./${library}`;
   try {
     await mkdir(dir, { recursive: true });
     await writeFile(pluginFile, pluginTemplate(name, library));
@@ -57,11 +72,8 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
     out.line(`${out.paint("green", "created")} ${shown(testFile)}`);
     out.line();
     out.line("Next:");
-    out.line(
-      `  add "./${
-        relative(process.cwd(), pluginFile).replaceAll("\\", "/")
-      }" to plugins in bernstein.config.ts`,
-    );
+    const path = relative(process.cwd(), pluginFile).replaceAll("\\", "/");
+    out.line(`  add "${path.startsWith("../") ? path : `./${path}`}" to plugins in bernstein.config.ts`);
     out.line(`  test it: node --import tsx --test ${shown(testFile)}`);
     out.line(
       `      or:  npx deno test --allow-read --allow-env ${
@@ -78,8 +90,7 @@ function pluginTemplate(name: string, library: string): string {
  *
  * @module
  */
-import * as v from "valibot";
-import { definePlugin } from "${library}";
+import { definePlugin, v } from "${library}";
 
 /** Options: \`prefix\` for its log lines. */
 export default definePlugin({

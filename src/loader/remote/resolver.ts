@@ -50,6 +50,10 @@ export class RemoteResolver {
   private readonly manifests = new Map<string, Record<string, { checksum: string }>>();
   /** SRI hashes by resolved URL. */
   private readonly integrity = new Map<string, string>();
+  /** Responses fetched to find where a URL leads, by final URL: cached only once verified. */
+  private readonly fetched = new Map<string, RemoteSource>();
+  /** URLs that redirected to a final URL, cached under their own key too once it is verified. */
+  private readonly redirectedFrom = new Map<string, string[]>();
 
   /**
    * A resolver for one config's remote settings.
@@ -143,12 +147,13 @@ export class RemoteResolver {
     if (cached !== undefined) return this.redirected(url, cached.url);
     if (lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     const source = await fetchSource(url);
+    // Kept in memory until load() verifies it: a response that fails the lock must not stay in the cache.
+    this.fetched.set(source.url, source);
     if (source.url !== url) {
       lock?.setRedirect(url, source.url);
-      await this.cache.put(source.url, source);
+      this.redirectedFrom.set(source.url, [...this.redirectedFrom.get(source.url) ?? [], url]);
+      await lock?.save();
     }
-    await this.cache.put(url, source);
-    await lock?.save();
     return this.redirected(url, source.url);
   }
 
@@ -213,38 +218,61 @@ export class RemoteResolver {
   async fetchVerified(url: string): Promise<RemoteSource> {
     const lock = await this.lock;
     const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
-    const cached = await this.cache.get(url);
-    let source = cached;
+    let source = this.fetched.get(url);
+    const cached = source === undefined ? await this.cache.get(url) : undefined;
+    source ??= cached;
     if (base === undefined && lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     source ??= await fetchSource(url);
     // Refused before anything is cached or locked: a later run fetches it again.
     moduleKind(url, source);
+    let problem = this.mismatch(url, source, base, lock);
+    if (problem !== undefined && cached !== undefined) {
+      // The cached copy may be older than the lock (a lock updated elsewhere): ask the network once.
+      const fresh = await fetchSource(url).catch(() => undefined);
+      if (fresh !== undefined && this.mismatch(url, fresh, base, lock) === undefined) {
+        source = fresh;
+        problem = undefined;
+      }
+    }
+    if (problem !== undefined) throw problem;
+    if (base === undefined && lock !== undefined && lock.remote(url) === undefined) {
+      lock.setRemote(url, sha256Hex(source.body));
+    }
+    const sri = this.integrity.get(url);
+    if (sri !== undefined) await verifySri(url, "module", source.body, sri);
+    if (source !== cached) {
+      for (const key of [url, ...this.redirectedFrom.get(url) ?? []]) await this.cache.put(key, source);
+    }
+    this.fetched.delete(url);
+    await lock?.save();
+    return source;
+  }
+
+  /** Why `source` is not what the JSR manifest or the lockfile says `url` is, if it is not. */
+  private mismatch(url: string, source: RemoteSource, base: string | undefined, lock: Lockfile | undefined) {
     const hash = sha256Hex(source.body);
     if (base !== undefined) {
       const path = `/${url.slice(base.length)}`;
       const entry = this.manifests.get(base)![path];
-      if (entry === undefined) throw new Error(`${url} is not in the package's manifest`);
+      if (entry === undefined) return new Error(`${url} is not in the package's manifest`);
       if (entry.checksum !== `sha256-${hash}`) {
-        throw new Error(
+        return new Error(
           `checksum mismatch for ${url}: the package manifest says ${entry.checksum}, the file is sha256-${hash}; ` +
             `the registry or the cache was tampered with`,
         );
       }
-    } else if (lock) {
-      const expected = lock.remote(url);
+    } else {
+      const expected = lock?.remote(url);
       if (expected !== undefined && expected !== hash) {
-        throw new Error(
-          `integrity check failed for ${url}: the lockfile ${lock.path} has ${expected}, the module is ${hash}; ` +
+        return new Error(
+          `integrity check failed for ${url}: the lockfile ${
+            lock!.path
+          } has ${expected}, the module is ${hash}; ` +
             `if the change is expected, delete that entry from the lockfile and load again`,
         );
       }
-      if (expected === undefined) lock.setRemote(url, hash);
     }
-    const sri = this.integrity.get(url);
-    if (sri !== undefined) await verifySri(url, "module", source.body, sri);
-    if (cached === undefined) await this.cache.put(url, source);
-    await lock?.save();
-    return source;
+    return undefined;
   }
 
   /** Writes the lock if it changed. */
