@@ -32,6 +32,10 @@ const files: Record<string, HostedFile> = {
       `import { nope } from "./shared/counter.ts";\nexport default { name: "bad", hooks: { onAgentSpawned: () => nope } };\n`,
   },
   "/moved.ts": { body: "", redirect: "/shared/a.ts" },
+  "/stack.ts": {
+    body: `export default { name: "stack", hooks: { onAgentSpawned: () => ` +
+      `/https?:\\/\\/\\S+:\\d+:\\d+/.exec(new Error("here").stack ?? "")?.[0] } };\n`,
+  },
   "/shared/counter.ts": { body: `let n = 0;\nexport const next = (): number => ++n;\n` },
   "/shared/a.ts": {
     body:
@@ -97,6 +101,15 @@ describe("remote module graphs on Node (linked or through the hooks) and on Deno
     expect(linked.filter((f) => f.endsWith(".mjs"))).toHaveLength(5);
     expect(linked.filter((f) => /^[0-9a-f]{64}\.json$/.test(f))).toHaveLength(1);
     expect(linked.filter((f) => f.startsWith("index-"))).toHaveLength(1);
+  });
+
+  it("point stack traces at the remote URL, line and column", async () => {
+    await config(["/stack.ts"]);
+    const where: unknown[] = [];
+    for (const runtime of RUNTIMES) where.push((await runReport(runtime, { dir: project.dir })).results);
+    const column = files["/stack.ts"].body.indexOf("new Error") + 1;
+    expect(where[0]).toEqual([`${host.url}/stack.ts:1:${column}`]);
+    expect(where[1]).toEqual(where[0]);
   });
 
   it("load a module that starts with a hashbang line", async () => {

@@ -6,7 +6,8 @@
  * module as a plain file under `<cacheDir>/linked/` with its imports pointing at
  * the other files, and Node imports those natively. Each file first gives
  * `import.meta` what a remote module has (its URL, no file name; after any
- * hashbang line) and ends with a `sourceURL`, so that stack traces name the URL.
+ * hashbang line) and ends with a `sourceURL`, so that stack traces name the URL;
+ * the inline source map of compiled TypeScript is moved with the edits (`_sourcemap.ts`).
  *
  * An index of what was linked, keyed by the config's remote entries and settings
  * and tied to the lockfile's exact text, lets the next start skip resolving
@@ -26,6 +27,7 @@
  */
 import { fileUrl, nodeBuiltin } from "../../runtime/mod.ts";
 import type { RemoteResolver, RemoteSettings } from "./resolver.ts";
+import { shiftInlineMap } from "./_sourcemap.ts";
 
 // Built-ins without a static import: on a cached start, each one would cost a round
 // trip to Node's loader thread, and this module is on that path. Set on first use.
@@ -51,7 +53,7 @@ export interface Linked {
 }
 
 /** Bump when the linked files' form changes: it is part of every index key. */
-const FORMAT = "linked-2";
+const FORMAT = "linked-3";
 
 /** Raised for a module the files cannot express; the caller then uses the loader hooks. */
 class Unlinkable extends Error {}
@@ -330,21 +332,30 @@ class Writer {
     if (node.format === "json") text = node.source;
     else {
       path.add(url);
-      const { source } = node;
       // import.meta as a remote module has it: its URL, no file name. After any hashbang line.
-      const hashbang = source.startsWith("#!") ? source.indexOf("\n") + 1 || source.length : 0;
-      const parts = [
-        source.slice(0, hashbang),
-        `import.meta.url = ${JSON.stringify(url)}; import.meta.main = false; ` +
-        `delete import.meta.filename; delete import.meta.dirname;`,
-      ];
-      let last = hashbang;
-      for (const { start, end, target } of node.imports) {
+      const hashbang = node.source.startsWith("#!") ? node.source.indexOf("\n") + 1 || node.source.length : 0;
+      const prefix = `import.meta.url = ${JSON.stringify(url)}; import.meta.main = false; ` +
+        `delete import.meta.filename; delete import.meta.dirname;`;
+      const specifiers: string[] = [];
+      for (const { target } of node.imports) {
         const file = this.write(graph, target, path);
         if (file instanceof Error) return file;
-        parts.push(source.slice(last, start), `./${file.slice(this.dir.length + 1)}`);
-        last = end;
+        specifiers.push(`./${file.slice(this.dir.length + 1)}`);
       }
+      // Columns in the inline source map (TypeScript) move with the edits; the map ends the text, after them all.
+      const source = shiftInlineMap(node.source, [
+        { at: hashbang, delta: prefix.length },
+        ...node.imports.map(({ start, end }, i) => ({
+          at: end,
+          delta: specifiers[i].length - (end - start),
+        })),
+      ]);
+      const parts = [source.slice(0, hashbang), prefix];
+      let last = hashbang;
+      node.imports.forEach(({ start, end }, i) => {
+        parts.push(source.slice(last, start), specifiers[i]);
+        last = end;
+      });
       // Stack traces name the remote URL (TypeScript's inline source map names it too).
       parts.push(source.slice(last), `\n//# sourceURL=${url}\n`);
       path.delete(url);
