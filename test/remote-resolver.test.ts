@@ -55,6 +55,41 @@ describe("the remote resolver", () => {
     expect(await readdir(join(dir, "cache")).catch(() => [])).toEqual([]);
   });
 
+  it("locks and caches neither a module refused by its SRI hash nor a redirect to a refused module", async () => {
+    server = await startModuleHost({
+      "/m.ts": { body: "export const n = 1;\n" },
+      "/page.ts": { body: "<html>", type: "text/html" },
+      "/old.ts": { body: "", redirect: "/page.ts" },
+    });
+    const url = `${server.url}/m.ts`;
+    const bad = "sha384-" + "A".repeat(64);
+    const resolver = new RemoteResolver(settings({ integrity: { [url]: bad } }));
+    await expect(resolver.load(url)).rejects.toThrow(/does not match its integrity/);
+    const final = await resolver.resolveUrl(`${server.url}/old.ts`);
+    await expect(resolver.load(final)).rejects.toThrow(/not a module type/);
+    await resolver.save();
+    const lock = await readFile(join(dir, "deno.lock"), "utf8").catch(() => "{}");
+    expect(lock).not.toContain("/m.ts");
+    expect(lock).not.toContain("/old.ts");
+    expect(await readdir(join(dir, "cache")).catch(() => [])).toEqual([]);
+  });
+
+  it("remembers redirects without a lock, also to a module verified before the redirect was seen", async () => {
+    server = await startModuleHost({
+      "/final.ts": { body: "export const n = 1;\n" },
+      "/a.ts": { body: "", redirect: "/final.ts" },
+      "/b.ts": { body: "", redirect: "/final.ts" },
+    });
+    const first = new RemoteResolver(settings({ lockPath: undefined }));
+    await first.load(await first.resolveUrl(`${server.url}/a.ts`));
+    // final.ts is verified by now; b.ts leads there too.
+    expect(await first.resolveUrl(`${server.url}/b.ts`)).toBe(`${server.url}/final.ts`);
+    server.requests.length = 0;
+    const second = new RemoteResolver(settings({ lockPath: undefined }));
+    for (const from of ["/a.ts", "/b.ts"]) await second.load(await second.resolveUrl(`${server.url}${from}`));
+    expect(server.requests).toEqual([]);
+  });
+
   it("reads entries of the earlier two-file cache layout without fetching", async () => {
     const body = "export const n = 2;\n";
     server = await startModuleHost({ "/m.ts": { body } });

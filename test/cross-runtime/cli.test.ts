@@ -343,6 +343,22 @@ describe("bernstein on Node and Deno", () => {
     expect([run.status, run.stderr, run.stdout.trim()]).toEqual([0, "", "greeter"]);
   });
 
+  it("writes new plugins that import this copy by path when the nearest install is another copy", async () => {
+    const { mkdir, readFile, symlink } = await import("node:fs/promises");
+    // This copy installed at the project's root, another copy nearer the new plugin.
+    await mkdir(join(project.dir, "node_modules"), { recursive: true });
+    await symlink(REPO, join(project.dir, "node_modules", "bernstein-plugins"), "dir");
+    await mkdir(join(project.dir, "sub", "node_modules", "bernstein-plugins"), { recursive: true });
+    await project.write("sub/node_modules/bernstein-plugins/mod.ts", "export const other = true;\n");
+    const created = await runCli("node", ["new", "plugin", "greeter", "--dir", "sub/plugins"], {
+      cwd: project.dir,
+    });
+    expect(created.code).toBe(0);
+    const plugin = await readFile(join(project.dir, "sub", "plugins", "greeter.ts"), "utf8");
+    expect(plugin).not.toContain(`from "bernstein-plugins"`);
+    expect(plugin).toMatch(/from "(\.\.\/)+.*mod\.ts";/);
+  });
+
   it("loads the library under tsx in a CommonJS project, where tsx compiles it as CommonJS", async () => {
     const { spawnSync } = await import("node:child_process");
     await project.write("package.json", JSON.stringify({ name: "cjs-project", version: "1.0.0" }));

@@ -28,8 +28,9 @@ const PACKAGE = "bernstein-plugins";
 async function packageImport(dir: string): Promise<string | undefined> {
   const library = await realpath(LIBRARY).catch(() => LIBRARY);
   for (let at = dir;; at = dirname(at)) {
-    const installed = join(at, "node_modules", PACKAGE, "mod.ts");
-    if ((await realpath(installed).catch(() => undefined)) === library) return PACKAGE;
+    // The first install Node would find decides: another copy there means a path to this one.
+    const installed = await realpath(join(at, "node_modules", PACKAGE, "mod.ts")).catch(() => undefined);
+    if (installed !== undefined) return installed === library ? PACKAGE : undefined;
     if (dirname(at) === at) return undefined;
   }
 }

@@ -52,8 +52,10 @@ export class RemoteResolver {
   private readonly integrity = new Map<string, string>();
   /** Responses fetched to find where a URL leads, by final URL: cached only once verified. */
   private readonly fetched = new Map<string, RemoteSource>();
-  /** URLs that redirected to a final URL, cached under their own key too once it is verified. */
-  private readonly redirectedFrom = new Map<string, string[]>();
+  /** URLs that redirected to a final URL: locked and cached under their own key once it is verified. */
+  private readonly redirectedFrom = new Map<string, Set<string>>();
+  /** Final URLs verified by this resolver: a redirect to one is locked and cached at once. */
+  private readonly verified = new Set<string>();
 
   /**
    * A resolver for one config's remote settings.
@@ -147,14 +149,23 @@ export class RemoteResolver {
     if (cached !== undefined) return this.redirected(url, cached.url);
     if (lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     const source = await fetchSource(url);
-    // Kept in memory until load() verifies it: a response that fails the lock must not stay in the cache.
-    this.fetched.set(source.url, source);
-    if (source.url !== url) {
-      lock?.setRedirect(url, source.url);
-      this.redirectedFrom.set(source.url, [...this.redirectedFrom.get(source.url) ?? [], url]);
-      await lock?.save();
+    if (source.url !== url && this.verified.has(source.url)) {
+      await this.remember(url, source, lock);
+    } else {
+      // Kept in memory until load() verifies it: neither the lock nor the cache keeps a response that fails.
+      if (!this.verified.has(source.url)) this.fetched.set(source.url, source);
+      if (source.url !== url) {
+        this.redirectedFrom.set(source.url, (this.redirectedFrom.get(source.url) ?? new Set()).add(url));
+      }
     }
     return this.redirected(url, source.url);
+  }
+
+  /** Locks and caches a redirect from `from` to a verified module. */
+  private async remember(from: string, source: RemoteSource, lock: Lockfile | undefined): Promise<void> {
+    lock?.setRedirect(from, source.url);
+    await this.cache.put(from, source);
+    await lock?.save();
   }
 
   /** `to`, where `from` redirects: an SRI hash given for `from` applies to what `to` serves. */
@@ -219,6 +230,9 @@ export class RemoteResolver {
     const lock = await this.lock;
     const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
     let source = this.fetched.get(url);
+    this.fetched.delete(url);
+    const aliases = this.redirectedFrom.get(url) ?? new Set<string>();
+    this.redirectedFrom.delete(url);
     const cached = source === undefined ? await this.cache.get(url) : undefined;
     source ??= cached;
     if (base === undefined && lock?.remote(url) === undefined) this.refuseIfFrozen(url);
@@ -227,23 +241,25 @@ export class RemoteResolver {
     moduleKind(url, source);
     let problem = this.mismatch(url, source, base, lock);
     if (problem !== undefined && cached !== undefined) {
-      // The cached copy may be older than the lock (a lock updated elsewhere): ask the network once.
+      // The cached copy may be older than the lock (a lock updated elsewhere): ask the network once,
+      // and take its answer only if it passes every check the first copy had to.
       const fresh = await fetchSource(url).catch(() => undefined);
-      if (fresh !== undefined && this.mismatch(url, fresh, base, lock) === undefined) {
+      if (fresh?.url === url && this.mismatch(url, fresh, base, lock) === undefined) {
+        moduleKind(url, fresh);
         source = fresh;
         problem = undefined;
       }
     }
     if (problem !== undefined) throw problem;
+    const sri = this.integrity.get(url);
+    if (sri !== undefined) await verifySri(url, "module", source.body, sri);
+    // Verified: only now into the lock and the cache, with the redirects that led here.
     if (base === undefined && lock !== undefined && lock.remote(url) === undefined) {
       lock.setRemote(url, sha256Hex(source.body));
     }
-    const sri = this.integrity.get(url);
-    if (sri !== undefined) await verifySri(url, "module", source.body, sri);
-    if (source !== cached) {
-      for (const key of [url, ...this.redirectedFrom.get(url) ?? []]) await this.cache.put(key, source);
-    }
-    this.fetched.delete(url);
+    this.verified.add(url);
+    if (source !== cached) await this.cache.put(url, source);
+    for (const from of aliases) await this.remember(from, source, lock);
     await lock?.save();
     return source;
   }
