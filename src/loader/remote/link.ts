@@ -27,7 +27,7 @@
  */
 import { fileUrl, nodeBuiltin } from "../../runtime/mod.ts";
 import type { RemoteResolver, RemoteSettings } from "./resolver.ts";
-import { shiftInlineMap } from "./_sourcemap.ts";
+import type { shiftInlineMap } from "./_sourcemap.ts";
 
 // Built-ins without a static import: on a cached start, each one would cost a round
 // trip to Node's loader thread, and this module is on that path. Set on first use.
@@ -107,7 +107,8 @@ export async function linkRemotePlugins(
     if (found !== undefined) return found;
   }
 
-  // Loaded only when something must be linked (node:crypto alone takes over a millisecond to start).
+  // Loaded only when something must be linked (node:crypto alone takes over a millisecond to start;
+  // every module costs a round trip to Node's loader thread).
   const { RemoteResolver } = await import("./resolver.ts");
   const { sha256Hex } = await import("./fetcher.ts");
   let lexer: typeof import("es-module-lexer");
@@ -153,7 +154,7 @@ export async function linkRemotePlugins(
     return undefined;
   }
   const plugins = new Map<string, LinkOutcome>();
-  const writer = new Writer(dir, sha256Hex);
+  const writer = new Writer(dir, sha256Hex, (await import("./_sourcemap.ts")).shiftInlineMap);
   try {
     for (const root of roots) {
       const file = root.error ?? writer.write(graph, root.url!, new Set());
@@ -306,14 +307,16 @@ class Graph {
 class Writer {
   private readonly dir: string;
   private readonly hash: (text: string) => string;
+  private readonly shiftMap: typeof shiftInlineMap;
   /** Every module's file, by module URL. */
   readonly files = new Map<string, string>();
   /** Their contents, until flush(). */
   private readonly texts = new Map<string, string>();
 
-  constructor(dir: string, hash: (text: string) => string) {
+  constructor(dir: string, hash: (text: string) => string, shiftMap: typeof shiftInlineMap) {
     this.dir = dir;
     this.hash = hash;
+    this.shiftMap = shiftMap;
   }
 
   /**
@@ -343,7 +346,7 @@ class Writer {
         specifiers.push(`./${file.slice(this.dir.length + 1)}`);
       }
       // Columns in the inline source map (TypeScript) move with the edits; the map ends the text, after them all.
-      const source = shiftInlineMap(node.source, [
+      const source = this.shiftMap(node.source, [
         { at: hashbang, delta: prefix.length },
         ...node.imports.map(({ start, end }, i) => ({
           at: end,
