@@ -90,6 +90,73 @@ describe("the remote resolver", () => {
     expect(server.requests).toEqual([]);
   });
 
+  it("locks every hop of a redirect chain, as Deno does, and follows the hops frozen", async () => {
+    server = await startModuleHost({
+      "/a.ts": { body: "", redirect: "/b.ts" },
+      "/b.ts": { body: "", redirect: "/c.ts" },
+      "/c.ts": { body: "export const n = 3;\n" },
+    });
+    const first = new RemoteResolver(settings());
+    await first.load(await first.resolveUrl(`${server.url}/a.ts`));
+    await first.save();
+    const lock = JSON.parse(await readFile(join(dir, "deno.lock"), "utf8"));
+    expect(lock.redirects).toEqual({
+      [`${server.url}/a.ts`]: `${server.url}/b.ts`,
+      [`${server.url}/b.ts`]: `${server.url}/c.ts`,
+    });
+    await rm(join(dir, "cache"), { recursive: true });
+    server.requests.length = 0;
+    const frozen = new RemoteResolver(settings({ frozen: true }));
+    expect(await frozen.resolveUrl(`${server.url}/a.ts`)).toBe(`${server.url}/c.ts`);
+    expect(server.requests).toEqual([]);
+  });
+
+  it("locks a redirect resolved while its target is being verified", async () => {
+    server = await startModuleHost({
+      "/final.ts": { body: "export const n = 1;\n" },
+      "/old.ts": { body: "", redirect: "/final.ts" },
+    });
+    const final = `${server.url}/final.ts`;
+    await new RemoteResolver(settings({ lockPath: undefined })).load(final); // cached, not locked
+    const resolver = new RemoteResolver(settings());
+    // The target's cache read takes a while, and the redirect is found in the meantime.
+    const read = resolver.cache.get.bind(resolver.cache);
+    resolver.cache.get = async (url) => {
+      if (url === final) await new Promise((resolve) => setTimeout(resolve, 50));
+      return read(url);
+    };
+    await Promise.all([resolver.load(final), resolver.resolveUrl(`${server.url}/old.ts`)]);
+    await resolver.save();
+    const lock = JSON.parse(await readFile(join(dir, "deno.lock"), "utf8"));
+    expect(lock.redirects).toEqual({ [`${server.url}/old.ts`]: final });
+  });
+
+  it("neither locks nor caches JSR metadata that is not JSON, so a fixed registry is asked again", async () => {
+    const files: Record<string, { body: string; type?: string }> = {
+      "/@s/p/meta.json": { body: JSON.stringify({ versions: { "1.0.0": {} } }), type: "application/json" },
+      "/@s/p/1.0.0_meta.json": { body: "<html>oops</html>", type: "application/json" },
+    };
+    server = await startModuleHost(files);
+    const jsr = (extra: Partial<RemoteSettings> = {}) =>
+      new RemoteResolver(settings({ jsrUrl: server!.url, ...extra }));
+    await expect(jsr().resolveJsr("jsr:@s/p@1")).rejects.toThrow(/_meta\.json is not JSON/);
+    files["/@s/p/1.0.0_meta.json"].body = JSON.stringify({ exports: { ".": "./mod.ts" }, manifest: {} });
+    expect(await jsr().resolveJsr("jsr:@s/p@1")).toBe(`${server.url}/@s/p/1.0.0/mod.ts`);
+  });
+
+  it("fetches again a cached module that fails its SRI hash, and takes the network's copy when it passes", async () => {
+    const files = { "/m.ts": { body: "export const n = 1;\n" } };
+    server = await startModuleHost(files);
+    const url = `${server.url}/m.ts`;
+    await new RemoteResolver(settings({ lockPath: undefined })).load(url);
+    files["/m.ts"].body = "export const n = 2;\n";
+    const { createHash } = await import("node:crypto");
+    const sri = `sha384-${createHash("sha384").update(files["/m.ts"].body).digest("base64")}`;
+    const again = new RemoteResolver(settings({ lockPath: undefined, integrity: { [url]: sri } }));
+    const verified = await again.fetchVerified(url);
+    expect(new TextDecoder().decode(verified.body)).toBe(files["/m.ts"].body);
+  });
+
   it("reads entries of the earlier two-file cache layout without fetching", async () => {
     const body = "export const n = 2;\n";
     server = await startModuleHost({ "/m.ts": { body } });

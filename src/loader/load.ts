@@ -223,10 +223,11 @@ async function loadEntry(
       if (linked !== undefined && "error" in linked) return fail(linked.error.message, linked.error);
       importUrl = linked?.importUrl;
       if (runtime().name === "deno" && entry.integrity) {
-        // Deno imports natively; check the SRI hash with our own (cached, lockless) fetch first.
+        // Deno imports natively; check the SRI hash with our own (cached) fetch first.
         try {
           const { RemoteResolver } = await import("./remote/resolver.ts");
-          const resolver = new RemoteResolver({ ...remote!.settings, lockPath: undefined, frozen: false });
+          // The config's lock, read only: its pins spare a request per run (Deno writes its own lock).
+          const resolver = new RemoteResolver({ ...remote!.settings, frozen: false, lockReadOnly: true });
           await resolver.fetchVerified(parsed.kind === "url" ? url : await resolver.resolveJsr(url));
         } catch (error) {
           return fail((error as Error).message, error);

@@ -348,8 +348,12 @@ describe("bernstein on Node and Deno", () => {
     // This copy installed at the project's root, another copy nearer the new plugin.
     await mkdir(join(project.dir, "node_modules"), { recursive: true });
     await symlink(REPO, join(project.dir, "node_modules", "bernstein-plugins"), "dir");
+    // Node stops at the first folder of that name, whatever is in it.
     await mkdir(join(project.dir, "sub", "node_modules", "bernstein-plugins"), { recursive: true });
-    await project.write("sub/node_modules/bernstein-plugins/mod.ts", "export const other = true;\n");
+    await project.write(
+      "sub/node_modules/bernstein-plugins/package.json",
+      `{ "name": "bernstein-plugins" }\n`,
+    );
     const created = await runCli("node", ["new", "plugin", "greeter", "--dir", "sub/plugins"], {
       cwd: project.dir,
     });

@@ -26,10 +26,10 @@ const PACKAGE = "bernstein-plugins";
  * path into node_modules or into wherever a linked install points.
  */
 async function packageImport(dir: string): Promise<string | undefined> {
-  const library = await realpath(LIBRARY).catch(() => LIBRARY);
+  const library = await realpath(dirname(LIBRARY)).catch(() => dirname(LIBRARY));
   for (let at = dir;; at = dirname(at)) {
-    // The first install Node would find decides: another copy there means a path to this one.
-    const installed = await realpath(join(at, "node_modules", PACKAGE, "mod.ts")).catch(() => undefined);
+    // The first folder of that name Node would find decides: another copy there means a path to this one.
+    const installed = await realpath(join(at, "node_modules", PACKAGE)).catch(() => undefined);
     if (installed !== undefined) return installed === library ? PACKAGE : undefined;
     if (dirname(at) === at) return undefined;
   }

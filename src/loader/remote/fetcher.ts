@@ -17,6 +17,8 @@ export interface RemoteSource {
   readonly body: Uint8Array;
   /** The Content-Type header, lower-cased, without parameters. */
   readonly contentType: string;
+  /** For a fresh fetch, each redirect followed, in order, as [from, to] (not kept in the cache). */
+  readonly redirects?: readonly (readonly [string, string])[];
 }
 
 /**
@@ -99,6 +101,7 @@ export class DiskCache {
  */
 export async function fetchSource(url: string, timeoutMs = 30_000): Promise<RemoteSource> {
   let current = url;
+  const redirects: [string, string][] = [];
   for (let hops = 0; hops <= 5; hops++) {
     let response: Response;
     try {
@@ -123,6 +126,7 @@ export async function fetchSource(url: string, timeoutMs = 30_000): Promise<Remo
             `use the final URL in the config if you trust that host`,
         );
       }
+      redirects.push([current, target.href]);
       current = target.href;
       continue;
     }
@@ -131,7 +135,7 @@ export async function fetchSource(url: string, timeoutMs = 30_000): Promise<Remo
       throw new Error(`${current} answered HTTP ${response.status} ${response.statusText}`.trimEnd());
     }
     const contentType = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-    return { url: current, body: new Uint8Array(await response.arrayBuffer()), contentType };
+    return { url: current, body: new Uint8Array(await response.arrayBuffer()), contentType, redirects };
   }
   throw new Error(`${url} redirects more than 5 times`);
 }

@@ -25,6 +25,8 @@ export interface RemoteSettings {
   readonly allowHttpHosts: readonly string[];
   /** SRI hashes that entry modules must match, keyed by specifier as written or by URL. */
   readonly integrity: Readonly<Record<string, string>>;
+  /** Read the lock for its pins and hashes but never write it (on Deno, which keeps its own). */
+  readonly lockReadOnly?: boolean;
 }
 
 /** A module ready for the runtime. */
@@ -52,8 +54,8 @@ export class RemoteResolver {
   private readonly integrity = new Map<string, string>();
   /** Responses fetched to find where a URL leads, by final URL: cached only once verified. */
   private readonly fetched = new Map<string, RemoteSource>();
-  /** URLs that redirected to a final URL: locked and cached under their own key once it is verified. */
-  private readonly redirectedFrom = new Map<string, Set<string>>();
+  /** Redirects ([from, to], each hop) that led to a final URL: locked and cached once it is verified. */
+  private readonly pendingRedirects = new Map<string, (readonly [string, string])[]>();
   /** Final URLs verified by this resolver: a redirect to one is locked and cached at once. */
   private readonly verified = new Set<string>();
 
@@ -66,7 +68,10 @@ export class RemoteResolver {
     this.settings = settings;
     this.cache = new DiskCache(settings.cacheDir);
     this.jsrUrl = settings.jsrUrl.replace(/\/+$/, "");
-    this.lock = settings.lockPath ? Lockfile.read(settings.lockPath) : Promise.resolve(undefined);
+    this.lock = settings.lockPath === undefined ? Promise.resolve(undefined) : settings.lockReadOnly
+      // Only an aid then: a lock being written by Deno as it is read counts as none.
+      ? Lockfile.read(settings.lockPath).then((lock) => lock.readOnly(), () => undefined)
+      : Lockfile.read(settings.lockPath);
     for (const [key, sri] of Object.entries(settings.integrity)) {
       if (/^https?:/.test(key)) this.integrity.set(key, sri);
     }
@@ -143,28 +148,42 @@ export class RemoteResolver {
     this.checkUrl(url);
     if ([...this.manifests.keys()].some((base) => url.startsWith(base))) return url;
     const lock = await this.lock;
-    const redirected = lock?.redirect(url);
-    if (redirected !== undefined) return this.redirected(url, redirected);
+    // The lock keeps each hop, as Deno writes it: follow them to the end.
+    let locked = url;
+    for (let hops = 0; hops < 10 && lock?.redirect(locked) !== undefined; hops++) {
+      locked = lock.redirect(locked)!;
+    }
+    if (locked !== url) return this.redirected(url, locked);
     const cached = await this.cache.get(url);
     if (cached !== undefined) return this.redirected(url, cached.url);
     if (lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     const source = await fetchSource(url);
-    if (source.url !== url && this.verified.has(source.url)) {
-      await this.remember(url, source, lock);
+    const redirects = source.redirects ?? [];
+    if (this.verified.has(source.url)) {
+      await this.remember(redirects, source.url, lock);
     } else {
       // Kept in memory until load() verifies it: neither the lock nor the cache keeps a response that fails.
-      if (!this.verified.has(source.url)) this.fetched.set(source.url, source);
-      if (source.url !== url) {
-        this.redirectedFrom.set(source.url, (this.redirectedFrom.get(source.url) ?? new Set()).add(url));
+      this.fetched.set(source.url, source);
+      if (redirects.length > 0) {
+        this.pendingRedirects.set(source.url, [...this.pendingRedirects.get(source.url) ?? [], ...redirects]);
       }
     }
     return this.redirected(url, source.url);
   }
 
-  /** Locks and caches a redirect from `from` to a verified module. */
-  private async remember(from: string, source: RemoteSource, lock: Lockfile | undefined): Promise<void> {
-    lock?.setRedirect(from, source.url);
-    await this.cache.put(from, source);
+  /** Locks and caches redirects (each hop) to `final`, a verified module. */
+  private async remember(
+    redirects: readonly (readonly [string, string])[],
+    final: string,
+    lock: Lockfile | undefined,
+  ): Promise<void> {
+    if (redirects.length === 0) return;
+    // The cache answers a redirecting URL with the verified module (its url field is the final URL).
+    const verified = await this.cache.get(final);
+    for (const [from, to] of redirects) {
+      lock?.setRedirect(from, to);
+      if (verified !== undefined) await this.cache.put(from, verified);
+    }
     await lock?.save();
   }
 
@@ -231,37 +250,57 @@ export class RemoteResolver {
     const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
     let source = this.fetched.get(url);
     this.fetched.delete(url);
-    const aliases = this.redirectedFrom.get(url) ?? new Set<string>();
-    this.redirectedFrom.delete(url);
     const cached = source === undefined ? await this.cache.get(url) : undefined;
     source ??= cached;
     if (base === undefined && lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     source ??= await fetchSource(url);
-    // Refused before anything is cached or locked: a later run fetches it again.
-    moduleKind(url, source);
-    let problem = this.mismatch(url, source, base, lock);
+    let problem = await this.problemWith(url, source, base, lock);
     if (problem !== undefined && cached !== undefined) {
       // The cached copy may be older than the lock (a lock updated elsewhere): ask the network once,
-      // and take its answer only if it passes every check the first copy had to.
+      // and take its answer only if it passes every check.
       const fresh = await fetchSource(url).catch(() => undefined);
-      if (fresh?.url === url && this.mismatch(url, fresh, base, lock) === undefined) {
-        moduleKind(url, fresh);
+      if (fresh?.url === url && await this.problemWith(url, fresh, base, lock) === undefined) {
         source = fresh;
         problem = undefined;
       }
     }
-    if (problem !== undefined) throw problem;
-    const sri = this.integrity.get(url);
-    if (sri !== undefined) await verifySri(url, "module", source.body, sri);
-    // Verified: only now into the lock and the cache, with the redirects that led here.
+    if (problem !== undefined) {
+      this.pendingRedirects.delete(url);
+      throw problem;
+    }
+    // Verified: only now into the lock and the cache.
     if (base === undefined && lock !== undefined && lock.remote(url) === undefined) {
       lock.setRemote(url, sha256Hex(source.body));
     }
-    this.verified.add(url);
     if (source !== cached) await this.cache.put(url, source);
-    for (const from of aliases) await this.remember(from, source, lock);
+    // Marked verified and its pending redirects taken in one step: a redirect found from now on is
+    // remembered by resolveUrl itself.
+    this.verified.add(url);
+    const redirects = this.pendingRedirects.get(url) ?? [];
+    this.pendingRedirects.delete(url);
+    await this.remember(redirects, url, lock);
     await lock?.save();
     return source;
+  }
+
+  /**
+   * Why `source` may not run as `url`: not a module type, not what the JSR manifest
+   * or the lockfile says, or not its SRI hash; undefined when it passes.
+   */
+  private async problemWith(
+    url: string,
+    source: RemoteSource,
+    base: string | undefined,
+    lock: Lockfile | undefined,
+  ): Promise<Error | undefined> {
+    try {
+      moduleKind(url, source);
+      const sri = this.integrity.get(url);
+      if (sri !== undefined) await verifySri(url, "module", source.body, sri);
+    } catch (error) {
+      return error as Error;
+    }
+    return this.mismatch(url, source, base, lock);
   }
 
   /** Why `source` is not what the JSR manifest or the lockfile says `url` is, if it is not. */
@@ -347,13 +386,15 @@ export class RemoteResolver {
           `if the change is expected, delete "${key}" from the lockfile's jsr section and load again`,
       );
     }
+    let meta;
+    try {
+      meta = JSON.parse(new TextDecoder().decode(source.body));
+    } catch {
+      throw new Error(`${url} is not JSON`); // neither locked nor cached: a later run asks again
+    }
     if (expected === undefined) lock?.setJsrIntegrity(key, hash);
     if (cached === undefined) await this.cache.put(url, source);
-    try {
-      return JSON.parse(new TextDecoder().decode(source.body));
-    } catch {
-      throw new Error(`${url} is not JSON`);
-    }
+    return meta;
   }
 
   /** The `@scope/name@version` whose files `url` belongs to, if it is a JSR file. */
