@@ -111,6 +111,30 @@ describe("the remote resolver", () => {
     expect(server.requests).toEqual([]);
   });
 
+  it("refuses redirects in the lock that loop, run on too long or leave the host", async () => {
+    server = await startModuleHost({});
+    const other = server.url.replace("127.0.0.1", "localhost");
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ "/a.ts": "/b.ts", "/b.ts": "/a.ts" }, /redirects .*\/a\.ts in a loop/],
+      [
+        Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`/a${i}.ts`, `/a${i + 1}.ts`])),
+        /more than 5 times/,
+      ],
+      [{ "/a.ts": `${other}/x.ts` }, /to another host/],
+    ];
+    for (const [hops, message] of cases) {
+      const redirects = Object.fromEntries(
+        Object.entries(hops).map((
+          [from, to],
+        ) => [server!.url + from, to.startsWith("/") ? server!.url + to : to]),
+      );
+      await writeFile(join(dir, "deno.lock"), JSON.stringify({ version: "5", redirects }));
+      const first = Object.keys(redirects)[0];
+      await expect(new RemoteResolver(settings()).resolveUrl(first)).rejects.toThrow(message);
+    }
+    expect(server.requests).toEqual([]);
+  });
+
   it("locks a redirect resolved while its target is being verified", async () => {
     server = await startModuleHost({
       "/final.ts": { body: "export const n = 1;\n" },
@@ -139,7 +163,14 @@ describe("the remote resolver", () => {
     server = await startModuleHost(files);
     const jsr = (extra: Partial<RemoteSettings> = {}) =>
       new RemoteResolver(settings({ jsrUrl: server!.url, ...extra }));
-    await expect(jsr().resolveJsr("jsr:@s/p@1")).rejects.toThrow(/_meta\.json is not JSON/);
+    for (const bad of ["<html>oops</html>", "null"]) {
+      files["/@s/p/1.0.0_meta.json"].body = bad;
+      const resolver = jsr();
+      await expect(resolver.resolveJsr("jsr:@s/p@1")).rejects.toThrow(/_meta\.json is not JSON metadata/);
+      await resolver.save();
+      const lock = await readFile(join(dir, "deno.lock"), "utf8").catch(() => "{}");
+      expect([bad, lock]).not.toContain("@s/p"); // no pin, no integrity
+    }
     files["/@s/p/1.0.0_meta.json"].body = JSON.stringify({ exports: { ".": "./mod.ts" }, manifest: {} });
     expect(await jsr().resolveJsr("jsr:@s/p@1")).toBe(`${server.url}/@s/p/1.0.0/mod.ts`);
   });

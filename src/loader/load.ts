@@ -223,12 +223,15 @@ async function loadEntry(
       if (linked !== undefined && "error" in linked) return fail(linked.error.message, linked.error);
       importUrl = linked?.importUrl;
       if (runtime().name === "deno" && entry.integrity) {
-        // Deno imports natively; check the SRI hash with our own (cached) fetch first.
+        // Deno imports natively; check the SRI hash with our own (cached, lockless) fetch first. No
+        // lock: the config's may not be the one Deno uses, and its pins could pick another version.
         try {
           const { RemoteResolver } = await import("./remote/resolver.ts");
-          // The config's lock, read only: its pins spare a request per run (Deno writes its own lock).
-          const resolver = new RemoteResolver({ ...remote!.settings, frozen: false, lockReadOnly: true });
-          await resolver.fetchVerified(parsed.kind === "url" ? url : await resolver.resolveJsr(url));
+          const resolver = new RemoteResolver({ ...remote!.settings, lockPath: undefined, frozen: false });
+          const final = parsed.kind === "url"
+            ? await resolver.resolveUrl(url)
+            : await resolver.resolveJsr(url);
+          await resolver.fetchVerified(final); // resolving bound the entry's hash to what it resolved to
         } catch (error) {
           return fail((error as Error).message, error);
         }

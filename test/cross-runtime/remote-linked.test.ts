@@ -189,6 +189,27 @@ describe("remote module graphs on Node (linked or through the hooks) and on Deno
     }
   });
 
+  it("check an entry's integrity when it redirects to a module another entry loads too", async () => {
+    const bad = `sha384-${createHash("sha384").update("something else").digest("base64")}`;
+    await project.write(
+      "bernstein.config.json",
+      JSON.stringify({
+        plugins: [`${host.url}/shared/a.ts`, { use: `${host.url}/moved.ts`, integrity: bad }],
+      }),
+    );
+    // Node binds the hash to the module the entry resolves to, wherever it is imported, before
+    // checking any module (nothing refused is locked or cached); Deno checks the entry alone.
+    const node = await runReport("node", { dir: project.dir });
+    expect(node.loaded).toEqual([]);
+    expect(node.errors).toEqual([
+      expect.stringContaining("does not match its integrity"),
+      expect.stringContaining("does not match its integrity"),
+    ]);
+    const deno = await runReport("deno", { dir: project.dir });
+    expect(deno.loaded?.map((l) => l.name)).toEqual(["a"]);
+    expect(deno.errors).toEqual([expect.stringContaining("does not match its integrity")]);
+  });
+
   it("check an entry's integrity against what its URL redirects to", async () => {
     const body = files["/shared/a.ts"].body;
     const good = `sha384-${createHash("sha384").update(body).digest("base64")}`;

@@ -120,15 +120,25 @@ export async function linkRemotePlugins(
   }
   const resolver = new RemoteResolver(settings);
   const graph = new Graph(resolver, lexer.parse);
-  const roots = await Promise.all(targets.map(async (target) => {
+  // Every entry resolved before any module is checked: an entry's SRI hash binds the module it
+  // resolves to, and must be known by then, whichever entry reaches that module first.
+  const resolved = await Promise.all(targets.map(async (target) => {
     try {
       const url = target.startsWith("jsr:")
         ? await resolver.resolveJsr(target)
         : await resolver.resolveUrl(target);
-      await graph.discover(url);
       return { target, url };
     } catch (error) {
       return { target, error: error as Error };
+    }
+  }));
+  const roots = await Promise.all(resolved.map(async (root) => {
+    if (root.error !== undefined) return root;
+    try {
+      await graph.discover(root.url!);
+      return root;
+    } catch (error) {
+      return { target: root.target, error: error as Error };
     }
   }));
   await graph.settled();

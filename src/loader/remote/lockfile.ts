@@ -38,23 +38,11 @@ export class Lockfile {
   private text: string | null;
   /** Another process wrote the file between this one's read and a write. */
   private foreign = false;
-  /** Set by readOnly(): entries set in this process stay in memory. */
-  private noWrites = false;
 
   private constructor(path: string, data: LockData, text: string | null) {
     this.path = path;
     this.data = data;
     this.text = text;
-  }
-
-  /**
-   * Makes this lock read-only: what this process sets is used but never written.
-   *
-   * @returns This lock.
-   */
-  readOnly(): this {
-    this.noWrites = true;
-    return this;
   }
 
   /**
@@ -153,7 +141,6 @@ export class Lockfile {
    * two-space indentation, a final newline; through a temporary file and a rename.
    */
   save(): Promise<void> {
-    if (this.noWrites) return Promise.resolve();
     // Saves run one after another, so that an older snapshot never lands last.
     this.saving = this.saving.then(() => this.write());
     return this.saving;

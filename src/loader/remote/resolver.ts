@@ -25,8 +25,6 @@ export interface RemoteSettings {
   readonly allowHttpHosts: readonly string[];
   /** SRI hashes that entry modules must match, keyed by specifier as written or by URL. */
   readonly integrity: Readonly<Record<string, string>>;
-  /** Read the lock for its pins and hashes but never write it (on Deno, which keeps its own). */
-  readonly lockReadOnly?: boolean;
 }
 
 /** A module ready for the runtime. */
@@ -50,7 +48,11 @@ export class RemoteResolver {
   private lock: Promise<Lockfile | undefined>;
   /** JSR manifests by package version base URL (`.../@a/b/1.2.0/`). */
   private readonly manifests = new Map<string, Record<string, { checksum: string }>>();
-  /** SRI hashes by resolved URL. */
+  /**
+   * SRI hashes by URL: a config entry's hash binds the module it resolves to,
+   * wherever that module is imported (known from the start for URL entries, once
+   * resolved for redirects and jsr: entries).
+   */
   private readonly integrity = new Map<string, string>();
   /** Responses fetched to find where a URL leads, by final URL: cached only once verified. */
   private readonly fetched = new Map<string, RemoteSource>();
@@ -68,10 +70,7 @@ export class RemoteResolver {
     this.settings = settings;
     this.cache = new DiskCache(settings.cacheDir);
     this.jsrUrl = settings.jsrUrl.replace(/\/+$/, "");
-    this.lock = settings.lockPath === undefined ? Promise.resolve(undefined) : settings.lockReadOnly
-      // Only an aid then: a lock being written by Deno as it is read counts as none.
-      ? Lockfile.read(settings.lockPath).then((lock) => lock.readOnly(), () => undefined)
-      : Lockfile.read(settings.lockPath);
+    this.lock = settings.lockPath ? Lockfile.read(settings.lockPath) : Promise.resolve(undefined);
     for (const [key, sri] of Object.entries(settings.integrity)) {
       if (/^https?:/.test(key)) this.integrity.set(key, sri);
     }
@@ -100,12 +99,14 @@ export class RemoteResolver {
     const lock = await this.lock;
     const key = `jsr:${name}@${await normaliseRange(range)}`;
     let version = lock?.specifier(key);
+    const pinned = version !== undefined;
     if (version === undefined) {
       this.refuseIfFrozen(key);
       version = await this.pickVersion(name, range);
-      lock?.setSpecifier(key, version);
     }
     const meta = await this.versionMeta(name, version);
+    // Pinned only once its metadata passed: a failure leaves nothing behind in the lock.
+    if (!pinned) lock?.setSpecifier(key, version);
     const exportKey = subpath ? `./${subpath}` : ".";
     const target = meta.exports?.[exportKey];
     if (typeof target !== "string") {
@@ -119,7 +120,7 @@ export class RemoteResolver {
     if (importer !== undefined) lock?.addJsrDependency(importer, `jsr:${name}`);
     const url = new URL(target.replace(/^\.?\//, ""), base).href;
     const sri = this.settings.integrity[specifier];
-    if (sri !== undefined) this.integrity.set(url, sri);
+    if (sri !== undefined) await this.attachIntegrity(url, sri);
     return url;
   }
 
@@ -148,19 +149,33 @@ export class RemoteResolver {
     this.checkUrl(url);
     if ([...this.manifests.keys()].some((base) => url.startsWith(base))) return url;
     const lock = await this.lock;
-    // The lock keeps each hop, as Deno writes it: follow them to the end.
+    // The lock keeps each hop, as Deno writes it: follow them to the end, under the
+    // rules a fetch follows (same origin, at most 5 hops, no loop).
     let locked = url;
-    for (let hops = 0; hops < 10 && lock?.redirect(locked) !== undefined; hops++) {
-      locked = lock.redirect(locked)!;
+    const seen = new Set([url]);
+    for (let next = lock?.redirect(locked); next !== undefined; next = lock?.redirect(locked)) {
+      this.checkUrl(next);
+      if (seen.has(next) || seen.size > 5 || new URL(next).origin !== new URL(locked).origin) {
+        throw new Error(
+          `the lockfile ${lock!.path} redirects ${url} ${
+            seen.has(next) ? "in a loop" : seen.size > 5 ? "more than 5 times" : `to another host (${next})`
+          }; delete its "redirects" entries for it and load again`,
+        );
+      }
+      seen.add(next);
+      locked = next;
     }
-    if (locked !== url) return this.redirected(url, locked);
+    if (locked !== url) return await this.redirected(url, locked);
     const cached = await this.cache.get(url);
-    if (cached !== undefined) return this.redirected(url, cached.url);
+    if (cached !== undefined) return await this.redirected(url, cached.url);
     if (lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     const source = await fetchSource(url);
     const redirects = source.redirects ?? [];
     if (this.verified.has(source.url)) {
-      await this.remember(redirects, source.url, lock);
+      // Checked against an entry's SRI hash first, if it has one: a refused entry leaves no redirect behind.
+      const final = await this.redirected(url, source.url);
+      await this.remember(redirects, final, lock);
+      return final;
     } else {
       // Kept in memory until load() verifies it: neither the lock nor the cache keeps a response that fails.
       this.fetched.set(source.url, source);
@@ -168,7 +183,7 @@ export class RemoteResolver {
         this.pendingRedirects.set(source.url, [...this.pendingRedirects.get(source.url) ?? [], ...redirects]);
       }
     }
-    return this.redirected(url, source.url);
+    return await this.redirected(url, source.url);
   }
 
   /** Locks and caches redirects (each hop) to `final`, a verified module. */
@@ -187,11 +202,27 @@ export class RemoteResolver {
     await lock?.save();
   }
 
-  /** `to`, where `from` redirects: an SRI hash given for `from` applies to what `to` serves. */
-  private redirected(from: string, to: string): string {
+  /** `to`, where `from` redirects: an SRI hash given for `from` binds what `to` serves. */
+  private async redirected(from: string, to: string): Promise<string> {
     const sri = this.integrity.get(from);
-    if (sri !== undefined && to !== from) this.integrity.set(to, sri);
+    if (sri !== undefined && to !== from) await this.attachIntegrity(to, sri);
     return to;
+  }
+
+  /**
+   * Binds `url` to an SRI hash. A module not verified yet is checked against it
+   * with everything else (nothing refused is locked or cached); one verified
+   * already (another entry's, or an import) is checked now, and only the entry
+   * that brought the hash is refused.
+   */
+  private async attachIntegrity(url: string, sri: string): Promise<void> {
+    this.integrity.set(url, sri);
+    if (!this.verified.has(url)) return;
+    const verified = await this.cache.get(url);
+    if (verified === undefined) {
+      throw new Error(`cannot check the integrity of ${url}: its cached copy is gone`);
+    }
+    await verifySri(url, "module", verified.body, sri);
   }
 
   /**
@@ -250,10 +281,22 @@ export class RemoteResolver {
     const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
     let source = this.fetched.get(url);
     this.fetched.delete(url);
-    const cached = source === undefined ? await this.cache.get(url) : undefined;
+    // An entry under this URL that names another is a redirect remembered, not this module.
+    const entry = source === undefined ? await this.cache.get(url) : undefined;
+    const cached = entry?.url === url ? entry : undefined;
     source ??= cached;
     if (base === undefined && lock?.remote(url) === undefined) this.refuseIfFrozen(url);
-    source ??= await fetchSource(url);
+    if (source === undefined) {
+      source = await fetchSource(url);
+      if (source.url !== url) {
+        // resolveUrl() gave this URL as final: a redirect now means the server moved it since.
+        throw new Error(
+          `${url} now redirects to ${source.url}; delete its entries from the lockfile and the cache folder ` +
+            `${this.settings.cacheDir} if the move is expected, and load again`,
+        );
+      }
+    }
+    const checkedSri = this.integrity.get(url);
     let problem = await this.problemWith(url, source, base, lock);
     if (problem !== undefined && cached !== undefined) {
       // The cached copy may be older than the lock (a lock updated elsewhere): ask the network once,
@@ -278,14 +321,18 @@ export class RemoteResolver {
     this.verified.add(url);
     const redirects = this.pendingRedirects.get(url) ?? [];
     this.pendingRedirects.delete(url);
+    // An SRI hash bound while this module was being checked (an entry resolved meanwhile): check it
+    // now; from here on attachIntegrity() checks for itself.
+    const lateSri = this.integrity.get(url);
+    if (lateSri !== undefined && lateSri !== checkedSri) await verifySri(url, "module", source.body, lateSri);
     await this.remember(redirects, url, lock);
     await lock?.save();
     return source;
   }
 
   /**
-   * Why `source` may not run as `url`: not a module type, not what the JSR manifest
-   * or the lockfile says, or not its SRI hash; undefined when it passes.
+   * Why `source` may not run as `url`: not a module type, not what the JSR
+   * manifest or the lockfile says, or not its SRI hash; undefined when it passes.
    */
   private async problemWith(
     url: string,
@@ -390,7 +437,12 @@ export class RemoteResolver {
     try {
       meta = JSON.parse(new TextDecoder().decode(source.body));
     } catch {
-      throw new Error(`${url} is not JSON`); // neither locked nor cached: a later run asks again
+      // Neither locked nor cached: a later run asks again.
+    }
+    if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
+      throw new Error(
+        `${url} is not JSON metadata (an object); is ${this.jsrUrl} a JSR registry? (set JSR_URL)`,
+      );
     }
     if (expected === undefined) lock?.setJsrIntegrity(key, hash);
     if (cached === undefined) await this.cache.put(url, source);
