@@ -135,6 +135,31 @@ describe("the remote resolver", () => {
     expect(server.requests).toEqual([]);
   });
 
+  it("checks every SRI hash bound to one module, whichever entry came last", async () => {
+    const body = "export const n = 1;\n";
+    server = await startModuleHost({
+      "/a.ts": { body },
+      "/m1.ts": { body: "", redirect: "/a.ts" },
+      "/m2.ts": { body: "", redirect: "/a.ts" },
+    });
+    const { createHash } = await import("node:crypto");
+    const good = `sha384-${createHash("sha384").update(body).digest("base64")}`;
+    const bad = `sha384-${createHash("sha384").update("something else").digest("base64")}`;
+    for (const order of [["/m1.ts", "/m2.ts"], ["/m2.ts", "/m1.ts"]]) {
+      await rm(join(dir, "cache"), { recursive: true, force: true });
+      await rm(join(dir, "deno.lock"), { force: true });
+      const integrity = { [`${server.url}/m1.ts`]: bad, [`${server.url}/m2.ts`]: good };
+      const resolver = new RemoteResolver(settings({ integrity }));
+      for (const path of order) await resolver.resolveUrl(`${server.url}${path}`);
+      await expect(resolver.fetchVerified(`${server.url}/a.ts`)).rejects.toThrow(
+        /does not match its integrity/,
+      );
+      await resolver.save();
+      const lock = await readFile(join(dir, "deno.lock"), "utf8").catch(() => "{}");
+      expect([order, lock.includes("/a.ts")]).toEqual([order, false]);
+    }
+  });
+
   it("locks a redirect resolved while its target is being verified", async () => {
     server = await startModuleHost({
       "/final.ts": { body: "export const n = 1;\n" },

@@ -53,13 +53,13 @@ export class RemoteResolver {
    * wherever that module is imported (known from the start for URL entries, once
    * resolved for redirects and jsr: entries).
    */
-  private readonly integrity = new Map<string, string>();
+  private readonly integrity = new Map<string, Set<string>>();
+  /** The modules verified so far: for hashes bound to them afterwards, and redirects found to them. */
+  private readonly verifiedSources = new Map<string, RemoteSource>();
   /** Responses fetched to find where a URL leads, by final URL: cached only once verified. */
   private readonly fetched = new Map<string, RemoteSource>();
   /** Redirects ([from, to], each hop) that led to a final URL: locked and cached once it is verified. */
   private readonly pendingRedirects = new Map<string, (readonly [string, string])[]>();
-  /** Final URLs verified by this resolver: a redirect to one is locked and cached at once. */
-  private readonly verified = new Set<string>();
 
   /**
    * A resolver for one config's remote settings.
@@ -72,7 +72,7 @@ export class RemoteResolver {
     this.jsrUrl = settings.jsrUrl.replace(/\/+$/, "");
     this.lock = settings.lockPath ? Lockfile.read(settings.lockPath) : Promise.resolve(undefined);
     for (const [key, sri] of Object.entries(settings.integrity)) {
-      if (/^https?:/.test(key)) this.integrity.set(key, sri);
+      if (/^https?:/.test(key)) this.hashesOf(key).add(sri);
     }
   }
 
@@ -171,7 +171,7 @@ export class RemoteResolver {
     if (lock?.remote(url) === undefined) this.refuseIfFrozen(url);
     const source = await fetchSource(url);
     const redirects = source.redirects ?? [];
-    if (this.verified.has(source.url)) {
+    if (this.verifiedSources.has(source.url)) {
       // Checked against an entry's SRI hash first, if it has one: a refused entry leaves no redirect behind.
       const final = await this.redirected(url, source.url);
       await this.remember(redirects, final, lock);
@@ -194,7 +194,7 @@ export class RemoteResolver {
   ): Promise<void> {
     if (redirects.length === 0) return;
     // The cache answers a redirecting URL with the verified module (its url field is the final URL).
-    const verified = await this.cache.get(final);
+    const verified = this.verifiedSources.get(final);
     for (const [from, to] of redirects) {
       lock?.setRedirect(from, to);
       if (verified !== undefined) await this.cache.put(from, verified);
@@ -204,9 +204,16 @@ export class RemoteResolver {
 
   /** `to`, where `from` redirects: an SRI hash given for `from` binds what `to` serves. */
   private async redirected(from: string, to: string): Promise<string> {
-    const sri = this.integrity.get(from);
-    if (sri !== undefined && to !== from) await this.attachIntegrity(to, sri);
+    if (to === from) return to;
+    for (const sri of this.integrity.get(from) ?? []) await this.attachIntegrity(to, sri);
     return to;
+  }
+
+  /** The SRI hashes bound to `url`: every one must match (several entries may lead to one module). */
+  private hashesOf(url: string): Set<string> {
+    let hashes = this.integrity.get(url);
+    if (hashes === undefined) this.integrity.set(url, hashes = new Set());
+    return hashes;
   }
 
   /**
@@ -216,13 +223,9 @@ export class RemoteResolver {
    * that brought the hash is refused.
    */
   private async attachIntegrity(url: string, sri: string): Promise<void> {
-    this.integrity.set(url, sri);
-    if (!this.verified.has(url)) return;
-    const verified = await this.cache.get(url);
-    if (verified === undefined) {
-      throw new Error(`cannot check the integrity of ${url}: its cached copy is gone`);
-    }
-    await verifySri(url, "module", verified.body, sri);
+    this.hashesOf(url).add(sri);
+    const verified = this.verifiedSources.get(url);
+    if (verified !== undefined) await verifySri(url, "module", verified.body, sri);
   }
 
   /**
@@ -296,7 +299,7 @@ export class RemoteResolver {
         );
       }
     }
-    const checkedSri = this.integrity.get(url);
+    const checked = new Set(this.integrity.get(url));
     let problem = await this.problemWith(url, source, base, lock);
     if (problem !== undefined && cached !== undefined) {
       // The cached copy may be older than the lock (a lock updated elsewhere): ask the network once,
@@ -307,24 +310,29 @@ export class RemoteResolver {
         problem = undefined;
       }
     }
-    if (problem !== undefined) {
-      this.pendingRedirects.delete(url);
-      throw problem;
+    // SRI hashes bound while this module was being checked (an entry resolved meanwhile) are
+    // checked too, until none is left; then, with no await in between, the module is marked
+    // verified, so that attachIntegrity() checks any later one itself.
+    for (;;) {
+      if (problem !== undefined) {
+        this.pendingRedirects.delete(url);
+        throw problem;
+      }
+      const late = [...this.integrity.get(url) ?? []].filter((sri) => !checked.has(sri));
+      if (late.length === 0) break;
+      for (const sri of late) {
+        checked.add(sri);
+        problem ??= await verifySri(url, "module", source.body, sri).then(() => undefined, (error) => error);
+      }
     }
-    // Verified: only now into the lock and the cache.
+    this.verifiedSources.set(url, source);
+    const redirects = this.pendingRedirects.get(url) ?? [];
+    this.pendingRedirects.delete(url);
+    // Verified: only now into the lock and the cache, with the redirects that led here.
     if (base === undefined && lock !== undefined && lock.remote(url) === undefined) {
       lock.setRemote(url, sha256Hex(source.body));
     }
     if (source !== cached) await this.cache.put(url, source);
-    // Marked verified and its pending redirects taken in one step: a redirect found from now on is
-    // remembered by resolveUrl itself.
-    this.verified.add(url);
-    const redirects = this.pendingRedirects.get(url) ?? [];
-    this.pendingRedirects.delete(url);
-    // An SRI hash bound while this module was being checked (an entry resolved meanwhile): check it
-    // now; from here on attachIntegrity() checks for itself.
-    const lateSri = this.integrity.get(url);
-    if (lateSri !== undefined && lateSri !== checkedSri) await verifySri(url, "module", source.body, lateSri);
     await this.remember(redirects, url, lock);
     await lock?.save();
     return source;
@@ -342,8 +350,7 @@ export class RemoteResolver {
   ): Promise<Error | undefined> {
     try {
       moduleKind(url, source);
-      const sri = this.integrity.get(url);
-      if (sri !== undefined) await verifySri(url, "module", source.body, sri);
+      for (const sri of this.integrity.get(url) ?? []) await verifySri(url, "module", source.body, sri);
     } catch (error) {
       return error as Error;
     }
