@@ -160,6 +160,19 @@ describe("the remote resolver", () => {
     }
   });
 
+  it("refuses only the entry whose hash came after its module was verified, not the module", async () => {
+    const body = "export const n = 1;\n";
+    server = await startModuleHost({ "/a.ts": { body }, "/m1.ts": { body: "", redirect: "/a.ts" } });
+    const { createHash } = await import("node:crypto");
+    const bad = `sha384-${createHash("sha384").update("something else").digest("base64")}`;
+    const resolver = new RemoteResolver(settings({ integrity: { [`${server.url}/m1.ts`]: bad } }));
+    await resolver.load(await resolver.resolveUrl(`${server.url}/a.ts`));
+    await expect(resolver.resolveUrl(`${server.url}/m1.ts`)).rejects.toThrow(/does not match its integrity/);
+    server.requests.length = 0;
+    expect(new TextDecoder().decode((await resolver.fetchVerified(`${server.url}/a.ts`)).body)).toBe(body);
+    expect(server.requests).toEqual([]);
+  });
+
   it("locks a redirect resolved while its target is being verified", async () => {
     server = await startModuleHost({
       "/final.ts": { body: "export const n = 1;\n" },

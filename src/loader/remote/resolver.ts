@@ -223,9 +223,10 @@ export class RemoteResolver {
    * that brought the hash is refused.
    */
   private async attachIntegrity(url: string, sri: string): Promise<void> {
-    this.hashesOf(url).add(sri);
     const verified = this.verifiedSources.get(url);
+    // Already verified: only the entry that brought a wrong hash is refused, the module stays good.
     if (verified !== undefined) await verifySri(url, "module", verified.body, sri);
+    else this.hashesOf(url).add(sri);
   }
 
   /**
