@@ -19,7 +19,7 @@ import {
   type Plugin,
 } from "../plugin.ts";
 import { filePath, fileUrl, host, importModule, runtime } from "../runtime/mod.ts";
-import { parseSpecifier } from "./specifier.ts";
+import { type ParsedSpecifier, parseSpecifier } from "./specifier.ts";
 import { verifySri } from "./sri.ts";
 import type { RemoteSettings } from "./remote/resolver.ts";
 import type { Linked } from "./remote/link.ts";
@@ -218,7 +218,7 @@ async function loadEntry(
     }
     case "jsr":
     case "url": {
-      url = parsed.kind === "url" ? parsed.url : parsed.specifier;
+      url = importTarget(parsed)!;
       const linked = remote?.linked?.plugins.get(url);
       if (linked !== undefined && "error" in linked) return fail(linked.error.message, linked.error);
       importUrl = linked?.importUrl;
@@ -361,6 +361,18 @@ async function prepareRemote(
     typeof e.use === "string" && /^(jsr:|https?:)/i.test(e.use.trim())
   );
   if (remoteEntries.length === 0) return undefined;
+  // What each entry imports, parsed once; entries that do not parse fail in loadEntry.
+  const targets = new Map<NormalisedEntry, string>();
+  for (const entry of remoteEntries) {
+    try {
+      const target = importTarget(
+        parseSpecifier(entry.use as string, config.dir, config.config.allowHttpHosts),
+      );
+      if (target !== undefined) targets.set(entry, target);
+    } catch {
+      // Reported by loadEntry.
+    }
+  }
   const lock = config.config.lock;
   const settings: RemoteSettings = {
     cacheDir: resolve(config.dir, config.config.cacheDir ?? ".bernstein/cache"),
@@ -370,19 +382,16 @@ async function prepareRemote(
     allowHttpHosts: config.config.allowHttpHosts ?? [],
     // Keyed by what is imported, in one spelling, as loadEntry and the resolver look them up.
     integrity: Object.fromEntries(
-      remoteEntries.flatMap((e) => {
-        const target = importTarget(e.use as string, config);
-        return e.integrity === undefined || target === undefined ? [] : [[target, e.integrity]];
-      }),
+      [...targets].flatMap(([entry, target]) =>
+        entry.integrity === undefined ? [] : [[target, entry.integrity]]
+      ),
     ),
   };
   if (runtime().name !== "node") return { settings };
   let linked: Linked | undefined;
   if (link) {
-    // What loadEntry imports for each entry; entries that do not parse fail there.
-    const targets = remoteEntries.flatMap((entry) => importTarget(entry.use as string, config) ?? []);
     const { linkRemotePlugins } = await import("./remote/link.ts");
-    linked = await linkRemotePlugins(settings, [...new Set(targets)]);
+    linked = await linkRemotePlugins(settings, [...new Set(targets.values())]);
   }
   // The hooks cost every later import a step in Node's loader thread (~3 ms for 21
   // linked plugins): only when a graph did not link, or when a local or npm plugin
@@ -395,14 +404,9 @@ async function prepareRemote(
   return { settings, linked };
 }
 
-/** What a remote entry imports: its URL or `jsr:` specifier in one spelling; undefined if it does not parse. */
-function importTarget(use: string, config: LoadedConfig): string | undefined {
-  try {
-    const parsed = parseSpecifier(use, config.dir, config.config.allowHttpHosts);
-    return parsed.kind === "url" ? parsed.url : parsed.kind === "jsr" ? parsed.specifier : undefined;
-  } catch {
-    return undefined;
-  }
+/** What a remote specifier imports: its URL or `jsr:` specifier in one spelling (undefined if not remote). */
+function importTarget(parsed: ParsedSpecifier): string | undefined {
+  return parsed.kind === "url" ? parsed.url : parsed.kind === "jsr" ? parsed.specifier : undefined;
 }
 
 async function verifyFile(path: string, sri: string): Promise<void> {
@@ -458,8 +462,7 @@ export async function cacheRemotePlugins(
     const specifier = (entry.use as string).trim();
     onProgress(specifier);
     try {
-      parseSpecifier(specifier, config.dir, config.config.allowHttpHosts);
-      await importModule(importTarget(specifier, config)!);
+      await importModule(importTarget(parseSpecifier(specifier, config.dir, config.config.allowHttpHosts))!);
       outcomes.push({ specifier });
     } catch (error) {
       outcomes.push({ specifier, error: firstLine(error) });

@@ -35,6 +35,12 @@ async function packageImport(dir: string): Promise<string | undefined> {
   }
 }
 
+/** `file` as a relative import from `from`: forward slashes, starting with ./ or ../. */
+function relativeSpecifier(from: string, file: string): string {
+  const path = relative(from, file).replaceAll("\\", "/");
+  return /^\.\.?\//.test(path) ? path : `./${path}`;
+}
+
 /** Writes `<dir>/<name>.ts` and `<dir>/<name>.test.ts`; refuses to overwrite. */
 export async function newPlugin(out: Output, name: string | undefined, options: NewOptions): Promise<number> {
   if (name === undefined) throw new UsageError("name the plugin: bernstein new plugin <name>", "new");
@@ -53,8 +59,7 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
       return 1;
     }
   }
-  let library = await packageImport(dir) ?? relative(dir, LIBRARY).replaceAll("\\", "/");
-  if (!library.startsWith(".") && library !== PACKAGE) library = `./${library}`;
+  const library = await packageImport(dir) ?? relativeSpecifier(dir, LIBRARY);
   try {
     await mkdir(dir, { recursive: true });
     await writeFile(pluginFile, pluginTemplate(name, library));
@@ -73,8 +78,7 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
     out.line(`${out.paint("green", "created")} ${shown(testFile)}`);
     out.line();
     out.line("Next:");
-    const path = relative(process.cwd(), pluginFile).replaceAll("\\", "/");
-    out.line(`  add "${path.startsWith("../") ? path : `./${path}`}" to plugins in bernstein.config.ts`);
+    out.line(`  add "${relativeSpecifier(process.cwd(), pluginFile)}" to plugins in bernstein.config.ts`);
     out.line(`  test it: node --import tsx --test ${shown(testFile)}`);
     out.line(
       `      or:  npx deno test --allow-read --allow-env ${

@@ -151,7 +151,7 @@ export async function linkRemotePlugins(
   }
   // Recorded for this lock, so that later starts go to the hooks without resolving first.
   const record = (entry: Omit<LinkIndex, "key" | "lock">) => {
-    if (lockText === undefined || readLock(settings.lockPath!) !== lockText) return;
+    if (lockText === undefined || readText(settings.lockPath!) !== lockText) return;
     try {
       fs.mkdirSync(dir, { recursive: true });
       atomicWrite(indexPath, JSON.stringify({ key, lock: lockText, ...entry }));
@@ -217,7 +217,7 @@ function readIndex(path: string, key: string, lockPath: string): LinkIndex | und
   } catch {
     return undefined;
   }
-  return index.key === key && index.lock === readLock(lockPath) ? index : undefined;
+  return index.key === key && index.lock === readText(lockPath) ? index : undefined;
 }
 
 /** What an index records, if all its files are still there. */
@@ -437,10 +437,6 @@ function sweep(dir: string, lockPath: string, lockText: string | null): void {
       // Gone already (another process's temporary file, renamed), or in use.
     }
   }
-}
-
-function readLock(path: string): string | null {
-  return readText(path);
 }
 
 /** A file's text, or null when it cannot be read. */

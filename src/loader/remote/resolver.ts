@@ -176,12 +176,11 @@ export class RemoteResolver {
       const final = await this.redirected(url, source.url);
       await this.remember(redirects, final, lock);
       return final;
-    } else {
-      // Kept in memory until load() verifies it: neither the lock nor the cache keeps a response that fails.
-      this.fetched.set(source.url, source);
-      if (redirects.length > 0) {
-        this.pendingRedirects.set(source.url, [...this.pendingRedirects.get(source.url) ?? [], ...redirects]);
-      }
+    }
+    // Kept in memory until load() verifies it: neither the lock nor the cache keeps a response that fails.
+    this.fetched.set(source.url, source);
+    if (redirects.length > 0) {
+      this.pendingRedirects.set(source.url, [...this.pendingRedirects.get(source.url) ?? [], ...redirects]);
     }
     return await this.redirected(url, source.url);
   }
