@@ -18,6 +18,7 @@ import { Deadlines } from "./_deadlines.ts";
 import { runFast } from "./_fastpath.ts";
 import { Countdown, OUTLIER } from "./_sampling.ts";
 import { compileCall, type CompiledCall, MAX_COMPILED } from "./_compiled.ts";
+import { compileChain, type CompiledChain } from "./_chain.ts";
 import type { Logger } from "./logger.ts";
 import { describe, type HookContext, issueToProblem, type Plugin } from "./plugin.ts";
 import type { HookSpec, HookSpecs } from "./spec.ts";
@@ -198,10 +199,17 @@ export class HookCaller {
   invalidate(): void {
     this.stale = true;
     this.compiled = undefined;
+    this.chain = undefined;
   }
 
   /** The compiled form of `impls`, made on first use after each rebuild. */
   compiled: CompiledCall | undefined;
+
+  /**
+   * The compiled form of `wrappers` (see _chain.ts), made on first use after each
+   * rebuild; null when calls through them take the general path.
+   */
+  chain: CompiledChain | null | undefined;
 
   /** When the next call through the fast paths is timed (see _sampling.ts). */
   readonly plain: Countdown = new Countdown();
@@ -212,6 +220,7 @@ export class HookCaller {
   rebuild(): void {
     this.stale = false;
     this.compiled = undefined;
+    this.chain = undefined;
     // The next call is timed, so that a new implementation's first call is measured.
     this.plain.reset();
     this.wrapped.reset();
@@ -289,6 +298,8 @@ export class HookRunner {
     }
     const countdown = caller.wrapped;
     if (--countdown.until > 0) {
+      const chain = caller.chain === undefined ? caller.chain = compileChain(this, caller) : caller.chain;
+      if (chain !== null) return chain(args);
       return this.runLevel(new Call(caller, wrappers, caller.impls, args, 0), 0);
     }
     const weight = countdown.planned - countdown.until;
@@ -344,12 +355,17 @@ export class HookRunner {
     if (record.state.off) return this.runLevel(call, depth + 1);
     const frame = new Frame(this, call, depth + 1);
     const result = this.invoke(record, call.args, frame, call.weight);
-    if (result === SKIP) return frame.next();
     // invoke() returns a promise only when the wrapper returned a thenable; an array is the usual answer.
-    if (!Array.isArray(result) && result instanceof Promise) {
-      return result.then((value) => value === SKIP ? frame.next() : value);
-    }
-    return result;
+    if (!Array.isArray(result) && result instanceof Promise) return this.afterWrapper(result, frame);
+    const value = result === SKIP ? frame.next() : result;
+    // A synchronous wrapper's call has ended: a next() it kept must not run the inner levels late.
+    frame.close();
+    return value;
+  }
+
+  /** A wrapper's settled outcome: its answer, or the inner result when it failed. */
+  afterWrapper(settled: Promise<unknown>, frame: Frame): Promise<unknown> {
+    return settled.then((value) => value === SKIP ? frame.next() : value);
   }
 
   /**
@@ -357,7 +373,7 @@ export class HookRunner {
    * single record): through the compiled list when it is the current one, the fast
    * loop otherwise, and the general path when monitors need every invocation.
    */
-  private runPlain(caller: HookCaller, impls: ImplRecord[], args: unknown): unknown {
+  runPlain(caller: HookCaller, impls: ImplRecord[], args: unknown): unknown {
     const first = caller.spec.firstResult;
     if (this.monitors.length === 0) {
       if (impls === caller.impls && impls.length <= MAX_COMPILED) {
@@ -427,7 +443,7 @@ export class HookRunner {
    * runs only while the wrapper itself is working: the clock stops while the inner
    * implementations it awaited through next() are pending.
    */
-  private settle(
+  settle(
     record: ImplRecord,
     args: unknown,
     pending: PromiseLike<unknown>,
@@ -489,7 +505,7 @@ export class HookRunner {
   }
 
   /** Accounts a general-path invocation that returned: checks, times and reports it. */
-  private succeeded(
+  succeeded(
     record: ImplRecord,
     args: unknown,
     result: unknown,
@@ -498,7 +514,7 @@ export class HookRunner {
     weight: number,
   ): unknown {
     const spec = record.caller.spec;
-    if (frame !== undefined && !spec.firstResult && !Array.isArray(result)) {
+    if (record.wrapper && !spec.firstResult && !Array.isArray(result)) {
       const error = new BernsteinError(
         `Wrapper of plugin "${record.state.name}" for hook "${record.caller.name}" returned ${
           describe(result)
@@ -506,7 +522,7 @@ export class HookRunner {
       );
       return this.failed(record, args, error, start, "error", frame, weight);
     }
-    if (frame === undefined || spec.firstResult) {
+    if (!record.wrapper || spec.firstResult) {
       result = this.checkResult(record, result);
       if (result instanceof InvalidResult) {
         return this.failed(record, args, result.error, start, "error", frame, weight);
@@ -704,8 +720,8 @@ export class HookRunner {
   }
 }
 
-/** What stays the same through every wrapper level of one call. */
-class Call {
+/** What stays the same through every wrapper level of one call. @internal */
+export class Call {
   readonly caller: HookCaller;
   readonly wrappers: ImplRecord[];
   readonly impls: ImplRecord[];
@@ -728,8 +744,8 @@ class Call {
   }
 }
 
-/** One wrapper level of one call: runs the inner levels at most once. */
-class Frame {
+/** One wrapper level of one call: runs the inner levels at most once. @internal */
+export class Frame {
   private called: boolean;
   private closed: boolean;
   private inner: unknown;
@@ -772,22 +788,38 @@ class Frame {
   readonly next: () => unknown;
 
   private runNext(): unknown {
+    if (this.closed) {
+      throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
+    }
     if (this.called) {
       if (this.innerError !== NO_ERROR && !(this.inner instanceof Promise)) throw this.innerError;
       return this.inner;
     }
     this.called = true;
-    if (this.closed) {
-      throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
-    }
     const start = this.timed ? performance.now() : 0;
+    let inner: unknown;
     try {
-      this.inner = this.runner.runLevel(this.call, this.depth);
+      inner = this.runner.runLevel(this.call, this.depth);
     } catch (error) {
       if (this.timed) this.innerMs += performance.now() - start;
       this.innerError = error;
       throw error;
     }
+    return this.keep(inner, start);
+  }
+
+  /**
+   * Keeps what the inner levels returned, as the answer to every later next(). A
+   * promise stops the wrapper's clock until it settles. Also used by compiled
+   * chains (see _chain.ts), which ran the inner levels themselves.
+   *
+   * @param inner What the inner levels returned.
+   * @param start When they started, for a timed frame.
+   * @returns What next() returns: `inner`, or a promise that follows it.
+   */
+  keep(inner: unknown, start: number): unknown {
+    this.called = true;
+    this.inner = inner;
     if (Array.isArray(this.inner) || !(this.inner instanceof Promise)) {
       if (this.timed) this.innerMs += performance.now() - start;
     } else {

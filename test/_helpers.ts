@@ -2,7 +2,8 @@
 import { createLogger, type Logger, type LogLevel } from "../src/logger.ts";
 import { PluginManager, type PluginManagerOptions } from "../src/manager.ts";
 import type { Task } from "../src/hookspecs.ts";
-import type { HookSpecs } from "../src/spec.ts";
+import { defineHookSpec, type HookSpecs } from "../src/spec.ts";
+import * as v from "valibot";
 
 /** A valid task; fields can be overridden. */
 export function makeTask(overrides: Partial<Task> = {}): Task {
@@ -46,3 +47,18 @@ export function testManager<S extends HookSpecs>(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Two host hooks for result tests: a firstResult one and a list one. */
+export const resultSpecs = {
+  selectModel: defineHookSpec({
+    args: v.object({ role: v.string() }),
+    result: v.string(),
+    doc: "Picks a model for a role; the first answer wins.",
+    firstResult: true,
+  }),
+  collectLabels: defineHookSpec({
+    args: v.object({ taskId: v.string() }),
+    result: v.string(),
+    doc: "Collects labels for a task from every plugin.",
+  }),
+};

@@ -1,22 +1,8 @@
 // deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
-import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { defineHookSpec } from "../src/spec.ts";
-import { testManager } from "./_helpers.ts";
+import { resultSpecs, testManager } from "./_helpers.ts";
 
-const specs = {
-  selectModel: defineHookSpec({
-    args: v.object({ role: v.string() }),
-    result: v.string(),
-    doc: "Picks a model for a role; the first answer wins.",
-    firstResult: true,
-  }),
-  collectLabels: defineHookSpec({
-    args: v.object({ taskId: v.string() }),
-    result: v.string(),
-    doc: "Collects labels for a task from every plugin.",
-  }),
-};
+const specs = resultSpecs;
 
 function manager() {
   return testManager().manager.addHookSpecs(specs, "test host");

@@ -1,0 +1,340 @@
+// deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
+// Calls through wrappers take a compiled chain (src/_chain.ts) once a hook's first,
+// timed call is past, and the general path when timed (`timing: "every-call"` times
+// every call). Each scenario runs the same calls both ways and must give the same
+// results, failures, counts and side effects, call after call. Implementations here
+// are cheap (a pending one waits a microtask, not a timer): calls that take real
+// time are timed every time, and would never reach the compiled chain.
+import { describe, expect, it } from "vitest";
+import { BernsteinError } from "../src/errors.ts";
+import type { Plugin } from "../src/plugin.ts";
+import { resultSpecs, sleep, testManager } from "./_helpers.ts";
+
+const specs = resultSpecs;
+
+type Specs = typeof specs;
+type Next = () => unknown;
+
+/** A scenario: plugins (given a log to write their side effects to) and one call. */
+interface Scenario {
+  plugins(log: string[], call: (n: number) => unknown): Plugin<Specs>[];
+  call(manager: ReturnType<typeof managerFor>["manager"], n: number): unknown;
+}
+
+function managerFor(timing: "sampled" | "every-call") {
+  const { manager, log } = testManager<Specs>({ timing, circuitBreaker: 3 });
+  return { manager: manager.addHookSpecs(specs, "test host"), log };
+}
+
+const labels = (n: number) => ({ taskId: `t${n}` });
+
+/** Runs `calls` calls of a scenario on one manager and records everything observable. */
+async function observe(timing: "sampled" | "every-call", scenario: Scenario, calls: number) {
+  const { manager, log: logger } = managerFor(timing);
+  const log: string[] = [];
+  for (const plugin of scenario.plugins(log, (n) => scenario.call(manager, n))) manager.register(plugin);
+  const results: unknown[] = [];
+  for (let n = 0; n < calls; n++) {
+    let result: unknown;
+    try {
+      result = await scenario.call(manager, n);
+    } catch (error) {
+      result = `threw: ${(error as Error).message}`;
+    }
+    results.push(result);
+    log.push(`-- call ${n} done`);
+  }
+  await sleep(5);
+  return {
+    results,
+    log,
+    failures: manager.failures.map((f) => `${f.plugin}/${f.hook}/${f.kind}: ${(f.error as Error).message}`),
+    stats: manager.stats().map((p) =>
+      `${p.name}: ${p.calls} calls, ${p.errors} errors, ${p.consecutiveFailures} in a row, suspended ${p.suspended}`
+    ),
+    errors: logger.at("error"),
+  };
+}
+
+const collect: Scenario["call"] = (m, n) => m.hook.collectLabels(labels(n));
+
+const scenarios: Record<string, Scenario> = {
+  "passthrough wrappers around synchronous implementations": {
+    plugins: (log) => [
+      { name: "a", hooks: { collectLabels: ({ taskId }) => (log.push(`a ${taskId}`), `a-${taskId}`) } },
+      { name: "b", hooks: { collectLabels: () => "b" } },
+      {
+        name: "w1",
+        hooks: { collectLabels: { wrapper: (_args, next) => (log.push("w1"), next()) as string[] } },
+      },
+      {
+        name: "w2",
+        hooks: { collectLabels: { wrapper: (_args, next) => (log.push("w2"), next()) as string[] } },
+      },
+    ],
+    call: collect,
+  },
+  "wrappers that change, replace or repeat next()": {
+    plugins: (log) => [
+      { name: "inner", hooks: { collectLabels: () => (log.push("inner"), "i") } },
+      {
+        name: "adds",
+        hooks: { collectLabels: { wrapper: (_args, next) => [...next() as string[], "added"] } },
+      },
+      {
+        name: "twice",
+        hooks: {
+          collectLabels: { wrapper: (_args, next) => [...next() as string[], ...next() as string[]] },
+        },
+      },
+      {
+        name: "replaces",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => taskId === "t2" ? ["replaced"] : next() as string[],
+          },
+        },
+      },
+    ],
+    call: collect,
+  },
+  "failing wrappers: before next(), after it, a wrong answer, then suspended": {
+    plugins: (log) => [
+      { name: "inner", hooks: { collectLabels: () => (log.push("inner"), "i") } },
+      {
+        name: "early",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }) => {
+              if (taskId !== "t4") throw new Error(`early ${taskId}`);
+              return ["early"];
+            },
+          },
+        },
+      },
+      {
+        name: "late",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => {
+              next();
+              if (taskId === "t1") throw new Error("late");
+              return next() as string[];
+            },
+          },
+        },
+      },
+      {
+        // Wrong on all but t2 and t5: two failures in a row at most, so never suspended (threshold 3).
+        name: "wrong",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => (taskId === "t2" || taskId === "t5" ? next() : "x") as never,
+          },
+        },
+      },
+    ],
+    call: collect,
+  },
+  "a firstResult hook: a wrapper answering, passing through, failing": {
+    plugins: (log) => [
+      { name: "inner", hooks: { selectModel: () => (log.push("inner"), "haiku") } },
+      {
+        name: "override",
+        hooks: {
+          selectModel: {
+            wrapper: ({ role }, next) => {
+              if (role === "r1") return "opus";
+              if (role === "r2") throw new Error("override broke");
+              if (role === "r3") return 42 as never;
+              return next() as string;
+            },
+          },
+        },
+      },
+      {
+        name: "outer",
+        hooks: { selectModel: { wrapper: (_args, next) => (log.push("outer"), next()) as string } },
+      },
+    ],
+    call: (m, n) => m.hook.selectModel({ role: `r${n % 5}` }),
+  },
+  "asynchronous implementations inside synchronous wrappers": {
+    plugins: (log) => [
+      { name: "sync", hooks: { collectLabels: () => "s" } },
+      { name: "async", hooks: { collectLabels: async ({ taskId }) => (log.push(`async ${taskId}`), "a") } },
+      {
+        name: "w",
+        hooks: { collectLabels: { wrapper: (_args, next) => (log.push("w"), next()) as string[] } },
+      },
+    ],
+    call: collect,
+  },
+  "wrappers that return a promise and call next() later": {
+    plugins: (log) => [
+      { name: "inner", hooks: { collectLabels: ({ taskId }) => (log.push(`inner ${taskId}`), "i") } },
+      {
+        name: "deferred",
+        hooks: {
+          collectLabels: {
+            wrapper: (_args, next) =>
+              new Promise<string[]>((resolve) =>
+                queueMicrotask(() => resolve([...next() as string[], "later"]))
+              ),
+          },
+        },
+      },
+      {
+        name: "plain",
+        hooks: { collectLabels: { wrapper: (_args, next) => (log.push("plain"), next()) as string[] } },
+      },
+    ],
+    call: collect,
+  },
+  "a wrapper that calls next() at once, returns a promise, and calls it again later": {
+    plugins: (log) => [
+      { name: "inner", hooks: { collectLabels: ({ taskId }) => (log.push(`inner ${taskId}`), "i") } },
+      {
+        name: "twice",
+        hooks: {
+          collectLabels: {
+            wrapper: (_args, next) => {
+              const first = next() as string[];
+              return Promise.resolve().then(() => [...first, ...next() as string[]]);
+            },
+          },
+        },
+      },
+    ],
+    call: collect,
+  },
+  "an async function wrapper": {
+    plugins: (log) => [
+      { name: "inner", hooks: { collectLabels: () => (log.push("inner"), "i") } },
+      {
+        name: "async",
+        hooks: {
+          collectLabels: {
+            async wrapper({ taskId }, next) {
+              if (taskId === "t1") throw new Error("async broke");
+              return [...(await next()) as string[], "async"];
+            },
+          },
+        },
+      },
+    ],
+    call: collect,
+  },
+  "a wrapper that calls its own hook (re-entry)": {
+    plugins: (log, call) => [
+      { name: "inner", hooks: { collectLabels: ({ taskId }) => (log.push(`inner ${taskId}`), taskId) } },
+      {
+        name: "reenter",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => {
+              if (taskId.startsWith("t") && !taskId.endsWith("x")) {
+                log.push(`nested ${JSON.stringify(call(Number(taskId.slice(1)) + 100))}`);
+              }
+              return next() as string[];
+            },
+          },
+        },
+      },
+      {
+        name: "outer",
+        hooks: { collectLabels: { wrapper: (_args, next) => [...next() as string[], "outer"] } },
+      },
+    ],
+    call: (m, n) => m.hook.collectLabels({ taskId: n >= 100 ? `t${n}x` : `t${n}` }),
+  },
+  "a wrapper that reads its context": {
+    plugins: (log) => [
+      { name: "inner", hooks: { collectLabels: () => "i" } },
+      {
+        name: "ctx",
+        hooks: {
+          collectLabels: {
+            wrapper: (_args, next, ctx) =>
+              (log.push(`${ctx.plugin} ${ctx.hook} ${ctx.signal.aborted}`), next()) as string[],
+          },
+        },
+      },
+    ],
+    call: collect,
+  },
+};
+
+describe("compiled wrapper chains", () => {
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    it(`behave as the general path: ${name}`, async () => {
+      const general = await observe("every-call", scenario, 7);
+      const compiled = await observe("sampled", scenario, 7);
+      expect(compiled).toEqual(general);
+    });
+  }
+
+  it("are what untimed calls take: next() is made once, not per call", () => {
+    const seen = (timing: "sampled" | "every-call") => {
+      const { manager } = managerFor(timing);
+      const nexts = new Set<Next>();
+      manager.register({ name: "inner", hooks: { collectLabels: () => "i" } });
+      manager.register({
+        name: "w",
+        hooks: { collectLabels: { wrapper: (_a, next) => (nexts.add(next), next()) as string[] } },
+      });
+      for (let n = 0; n < 100; n++) expect(manager.hook.collectLabels(labels(n))).toEqual(["i"]);
+      return nexts.size;
+    };
+    // Timed calls (the first, then ever rarer ones) take the general path; the rest share one next().
+    expect(seen("sampled")).toBeLessThan(15);
+    expect(seen("every-call")).toBe(100);
+  });
+
+  it("refuse a next() called after a synchronous wrapper returned, on either path", () => {
+    for (const timing of ["sampled", "every-call"] as const) {
+      const { manager } = managerFor(timing);
+      let inner = 0;
+      let kept: Next | undefined;
+      manager.register({ name: "inner", hooks: { collectLabels: () => (inner++, "i") } });
+      manager.register({
+        name: "keeper",
+        hooks: { collectLabels: { wrapper: (_a, next) => ((kept = next), ["own"]) } },
+      });
+      for (let n = 0; n < 3; n++) {
+        expect(manager.hook.collectLabels(labels(n))).toEqual(["own"]);
+        expect(() => kept!()).toThrow(BernsteinError);
+        expect(() => kept!()).toThrow("next() was called after the wrapper's call had ended");
+      }
+      expect(inner).toBe(0);
+    }
+  });
+
+  it("keep a pending wrapper's later next() calls to its own call after the chain is switched off", async () => {
+    const { manager } = managerFor("sampled");
+    const inner: string[] = [];
+    const nexts = new Set<Next>();
+    manager.register({
+      name: "inner",
+      hooks: { collectLabels: ({ taskId }) => (inner.push(taskId), taskId) },
+    });
+    manager.register({
+      name: "sometimes-later",
+      hooks: {
+        collectLabels: {
+          // Synchronous for "s" calls; a "d" call is answered later, several pending at once.
+          wrapper: ({ taskId }, next) => {
+            if (taskId.startsWith("s")) return next() as string[];
+            nexts.add(next);
+            return Promise.resolve().then(() => [...next() as string[], ...next() as string[]]);
+          },
+        },
+      },
+    });
+    for (let n = 0; n < 20; n++) expect(manager.hook.collectLabels({ taskId: `s${n}` })).toEqual([`s${n}`]);
+    const pending = ["d1", "d2", "d3", "d4"].map((taskId) => manager.hook.collectLabels({ taskId }));
+    expect(await Promise.all(pending)).toEqual([["d1", "d1"], ["d2", "d2"], ["d3", "d3"], ["d4", "d4"]]);
+    expect(inner.slice(20)).toEqual(["d1", "d2", "d3", "d4"]);
+    expect(nexts.size).toBe(4);
+  });
+});
