@@ -111,9 +111,9 @@ async function isolatedAwaitLoop(records: { fn: () => unknown; off: boolean; cal
 }
 
 /**
- * A design floor for wrappers: each level gets a fresh next() (a wrapper may keep
- * it, so it cannot be reused across calls) that runs the inner levels once; no
- * isolation, deadlines or checks.
+ * What one fresh next() per level costs, and nothing else: the shape of the general
+ * path, which gives each wrapper invocation a next() of its own. Compiled chains
+ * (src/_chain.ts) reuse one next() per level and run below this.
  */
 function minimalChain(wrappers: ((args: unknown, next: () => unknown) => unknown)[], args: unknown): unknown {
   const level = (depth: number): unknown => {
@@ -199,7 +199,7 @@ export async function dispatch(): Promise<DispatchResult[]> {
     const chain = Array.from({ length: 10 }, () => identity);
     await add(
       scenario,
-      "a fresh next() per level alone (design floor, see dispatch.ts)",
+      "a fresh next() per level alone (the general path's shape, see dispatch.ts)",
       () => minimalChain(chain, args),
     );
   }

@@ -15,9 +15,15 @@
 //   hook) takes the general path;
 // - no monitors, not strict, untimed calls (timed and monitored calls need the
 //   general path's clock and events).
-// A next() called after its wrapper returned throws, as it does on the general path.
+// A next() called after its wrapper returned throws, as on the general path, when it
+// is called between calls. One kept from an earlier call and called during a later
+// call of the same hook cannot be told from that call's own (they are one function):
+// it gives that call's inner result, where the general path throws. Calling a
+// next() after the wrapper's invocation ended is a bug in the plugin either way.
+// An exception that starts below a wrapper (a broken thenable, a logger that throws)
+// passes through it without being counted as its failure, as on the general path.
 import { BernsteinError } from "./errors.ts";
-import { InvocationContext, SKIP } from "./_invocation.ts";
+import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts";
 import type { HookContext } from "./plugin.ts";
 import { Call, Frame, type HookCaller, type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
 
@@ -32,6 +38,9 @@ const UNCALLED: unique symbol = Symbol("uncalled");
 /** A slot's `inner` while its wrapper is not running. */
 const IDLE: unique symbol = Symbol("idle");
 
+/** Marks a promise a wrapper may ignore as handled: it leaves no unhandled rejection. */
+const ignore = (): void => {};
+
 /** Wrappers seen returning a thenable: their hooks are never compiled again. */
 const pendingWrappers = new WeakSet<ImplRecord>();
 
@@ -43,12 +52,26 @@ interface ChainState {
   active: boolean;
   /** Its arguments. */
   args: unknown;
+  /**
+   * The last exception that started in the chain's own code (below the wrappers,
+   * or in accounting), rather than in a wrapper. A wrapper that lets it through is
+   * not blamed for it, as runner.failed() does with a frame's innerError.
+   */
+  error: unknown;
 }
 
 /** One wrapper level of a compiled chain: the state of the call running through it. */
 class Slot {
-  /** UNCALLED, IDLE, or what next() returned. */
+  /**
+   * UNCALLED, IDLE, or what next() returned; `running` while the inner levels run,
+   * and after they threw (they never returned).
+   */
   inner: unknown = IDLE;
+  /**
+   * What `inner` holds while the inner levels run: undefined for a list hook,
+   * whose inner levels never return that (it costs less to store), else IDLE.
+   */
+  private readonly running: undefined | typeof IDLE;
   /** The frame of the invocation that went on asynchronously: its wrapper's later next() calls. */
   private detached: Frame | undefined = undefined;
   private readonly runner: HookRunner;
@@ -57,6 +80,7 @@ class Slot {
   private readonly wrappers: ImplRecord[];
   private readonly impls: ImplRecord[];
   private readonly depth: number;
+  private readonly state: ChainState;
 
   constructor(
     runner: HookRunner,
@@ -64,6 +88,7 @@ class Slot {
     wrappers: ImplRecord[],
     impls: ImplRecord[],
     depth: number,
+    state: ChainState,
   ) {
     this.runner = runner;
     this.caller = caller;
@@ -71,15 +96,46 @@ class Slot {
     this.wrappers = wrappers;
     this.impls = impls;
     this.depth = depth;
+    this.state = state;
+    this.running = caller.spec.firstResult === true ? IDLE : undefined;
+  }
+
+  /** The wrapper threw: recorded as its failure (SKIP), or thrown again if recording throws. */
+  fail(args: unknown, error: unknown): unknown {
+    try {
+      return this.runner.failed(this.record, args, error, NaN, "error", undefined, 0);
+    } catch (thrown) {
+      this.state.error = thrown;
+      throw thrown;
+    }
+  }
+
+  /**
+   * The wrapper returned something other than a list: checked as the general path
+   * checks it (SKIP when it failed), or, for a thenable, carried on asynchronously.
+   */
+  answer(args: unknown, result: unknown, ctx: HookContext, inner: unknown): unknown {
+    try {
+      if (isThenable(result)) return this.detach(args, result, ctx, inner);
+      return this.runner.succeeded(this.record, args, result, NaN, undefined, 0);
+    } catch (thrown) {
+      this.state.error = thrown;
+      throw thrown;
+    }
   }
 
   /**
    * The wrapper returned a thenable: the invocation goes on on the general path,
-   * with a frame that holds what next() returned, if it was called (a promise
-   * there stops the wrapper's deadline clock until it settles), and the hook's
-   * calls stop using the chain: a later call could not tell its next() from this one's.
+   * with a frame that holds what next() returned or threw, if it was called (a
+   * promise there stops the wrapper's deadline clock until it settles), and the
+   * hook's calls stop using the chain: a later call could not tell its next() from this one's.
    */
-  detach(args: unknown, pending: PromiseLike<unknown>, ctx: HookContext, inner: unknown): Promise<unknown> {
+  private detach(
+    args: unknown,
+    pending: PromiseLike<unknown>,
+    ctx: HookContext,
+    inner: unknown,
+  ): Promise<unknown> {
     pendingWrappers.add(this.record);
     this.caller.chain = null;
     const frame = new Frame(
@@ -87,16 +143,24 @@ class Slot {
       new Call(this.caller, this.wrappers, this.impls, args, 0),
       this.depth + 1,
     );
-    if (inner !== UNCALLED) frame.keep(inner, 0);
+    if (inner === this.running) frame.keepError(this.state.error);
+    else if (inner !== UNCALLED) frame.keep(inner, 0);
     this.detached = frame;
-    return this.runner.afterWrapper(
+    const promise = this.runner.afterWrapper(
       this.runner.settle(this.record, args, pending, NaN, ctx, frame, 0),
       frame,
     );
+    promise.catch(ignore);
+    return promise;
   }
 
-  /** next() called while the wrapper is not running. */
+  /**
+   * next() called again after the inner levels threw (it throws that again), or
+   * while the wrapper is not running. (A next() kept from an earlier call and called
+   * during a later one cannot be told from the later call's own: see the top.)
+   */
   late(): unknown {
+    if (this.state.active && this.state.error !== NO_ERROR) throw this.state.error;
     if (this.detached !== undefined) return this.detached.next();
     throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
   }
@@ -116,10 +180,12 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
     return null;
   }
   const first = caller.spec.firstResult === true;
-  const state: ChainState = { active: false, args: undefined };
-  const slots = wrappers.map((_, depth) => new Slot(runner, caller, wrappers, impls, depth));
+  const state: ChainState = { active: false, args: undefined, error: NO_ERROR };
+  const slots = wrappers.map((_, depth) => new Slot(runner, caller, wrappers, impls, depth, state));
   const n = wrappers.length;
   const lines: string[] = [`"use strict";`];
+  // See Slot.running; written into the source, where it costs least.
+  const running = first ? "IDLE" : "undefined";
   for (let i = 0; i < n; i++) {
     const fresh = needsContext(wrappers[i]);
     lines.push(
@@ -127,8 +193,8 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
       ...(fresh ? [] : [`const C${i} = W${i}.sharedCtx;`]),
       `function N${i}() {`,
       `  const inner = M${i}.inner;`,
-      `  if (inner !== UNCALLED) return inner === IDLE ? M${i}.late() : inner;`,
-      `  M${i}.inner = undefined;`,
+      `  if (inner !== UNCALLED) return inner === IDLE || inner === ${running} ? M${i}.late() : inner;`,
+      `  M${i}.inner = ${running};`,
       `  return M${i}.inner = L${i + 1}(STATE.args);`,
       `}`,
       `function L${i}(args) {`,
@@ -137,7 +203,13 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
       `  const ctx = ${fresh ? `new IC(W${i})` : `C${i}`};`,
       `  M${i}.inner = UNCALLED;`,
       `  let result;`,
-      `  try { result = F${i}(args, N${i}, ctx); } catch (error) { result = RUNNER.failed(W${i}, args, error, NaN, "error", undefined, 0); }`,
+      `  try {`,
+      `    result = F${i}(args, N${i}, ctx);`,
+      `  } catch (error) {`,
+      // An inner error the wrapper let through is not its own failure (see runner.failed).
+      `    if (M${i}.inner === ${running} && error === STATE.error) throw error;`,
+      `    result = M${i}.fail(args, error);`,
+      `  }`,
       `  const inner = M${i}.inner;`,
       `  M${i}.inner = IDLE;`,
       // The usual answer: the list next() returned, or a replacement.
@@ -148,14 +220,13 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
         `  }`,
       ]),
       `  if (result !== SKIP) {`,
-      `    if (result !== null && (typeof result === "object" || typeof result === "function") && typeof result.then === "function") {`,
-      `      return M${i}.detach(args, result, ctx, inner);`,
-      `    }`,
-      `    result = RUNNER.succeeded(W${i}, args, result, NaN, undefined, 0);`,
+      `    result = M${i}.answer(args, result, ctx, inner);`,
       `    if (result !== SKIP) return result;`,
       `  }`,
-      // The wrapper failed: the inner result stands.
-      `  return inner !== UNCALLED ? inner : L${i + 1}(args);`,
+      // The wrapper failed: the inner result stands (or the inner error, as next() would throw it).
+      `  if (inner === UNCALLED) return L${i + 1}(args);`,
+      `  if (inner === ${running}) throw STATE.error;`,
+      `  return inner;`,
       `}`,
     );
   }
@@ -163,18 +234,37 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
     // The plain implementations: their compiled call, while these are still the hook's lists.
     `function L${n}(args) {`,
     `  const compiled = CALLER.compiled;`,
-    `  return compiled !== undefined && IMPLS === CALLER.impls ? compiled(RUNNER, args) : RUNNER.runPlain(CALLER, IMPLS, args);`,
+    `  let result;`,
+    `  try {`,
+    `    result = compiled !== undefined && IMPLS === CALLER.impls && RUNNER.monitors.length === 0`,
+    `      ? compiled(RUNNER, args)`,
+    `      : RUNNER.runPlain(CALLER, IMPLS, args);`,
+    `  } catch (error) {`,
+    `    STATE.error = error;`,
+    `    throw error;`,
+    `  }`,
+    // A promise of the inner results is handled here, once: a wrapper may ignore it.
+    `  if (${first ? "" : "!Array.isArray(result) && "}result instanceof Promise) result.catch(ignore);`,
+    `  return result;`,
     `}`,
     `return function compiledChain(args) {`,
     `  if (STATE.active) return RUNNER.runLevel(new CALL(CALLER, WRAPPERS, IMPLS, args, 0), 0);`,
     `  STATE.active = true;`,
     `  STATE.args = args;`,
+    `  STATE.error = NO_ERROR;`,
+    `  let result;`,
     `  try {`,
-    `    return L0(args);`,
-    `  } finally {`,
+    `    result = L0(args);`,
+    `  } catch (error) {`,
+    // Left by the exception: every level is idle again, so that a kept next() throws.
+    `    for (const slot of SLOTS) slot.inner = IDLE;`,
     `    STATE.active = false;`,
     `    STATE.args = undefined;`,
+    `    throw error;`,
     `  }`,
+    `  STATE.active = false;`,
+    `  STATE.args = undefined;`,
+    `  return result;`,
     `};`,
   );
   const factory = new Function(
@@ -189,6 +279,8 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
     "SKIP",
     "UNCALLED",
     "IDLE",
+    "NO_ERROR",
+    "ignore",
     lines.join("\n"),
   );
   return factory(
@@ -203,5 +295,7 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
     SKIP,
     UNCALLED,
     IDLE,
+    NO_ERROR,
+    ignore,
   );
 }

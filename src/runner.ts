@@ -354,7 +354,14 @@ export class HookRunner {
     const record = wrappers[depth];
     if (record.state.off) return this.runLevel(call, depth + 1);
     const frame = new Frame(this, call, depth + 1);
-    const result = this.invoke(record, call.args, frame, call.weight);
+    let result: unknown;
+    try {
+      result = this.invoke(record, call.args, frame, call.weight);
+    } catch (error) {
+      // Strict mode, or a logger that threw: the wrapper's call has ended all the same.
+      frame.close();
+      throw error;
+    }
     // invoke() returns a promise only when the wrapper returned a thenable; an array is the usual answer.
     if (!Array.isArray(result) && result instanceof Promise) return this.afterWrapper(result, frame);
     const value = result === SKIP ? frame.next() : result;
@@ -847,7 +854,13 @@ export class Frame {
     return this.inner;
   }
 
-  /** Ends the frame after a strict-mode failure: a late next() must not run the inner levels. */
+  /** Keeps an error the inner levels threw (as a compiled chain saw it) for every later next() to throw. */
+  keepError(error: unknown): void {
+    this.called = true;
+    this.innerError = error;
+  }
+
+  /** Ends the frame with its wrapper's call: a next() kept and called later throws instead of running the inner levels. */
   close(): void {
     this.closed = true;
   }

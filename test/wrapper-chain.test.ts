@@ -8,7 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { BernsteinError } from "../src/errors.ts";
 import type { Plugin } from "../src/plugin.ts";
-import { resultSpecs, sleep, testManager } from "./_helpers.ts";
+import process from "node:process";
+import { recordingLogger, resultSpecs, sleep, testManager } from "./_helpers.ts";
 
 const specs = resultSpecs;
 
@@ -17,35 +18,69 @@ type Next = () => unknown;
 
 /** A scenario: plugins (given a log to write their side effects to) and one call. */
 interface Scenario {
-  plugins(log: string[], call: (n: number) => unknown): Plugin<Specs>[];
+  plugins(log: string[], call: (n: number) => unknown, env: Env): Plugin<Specs>[];
   call(manager: ReturnType<typeof managerFor>["manager"], n: number): unknown;
 }
 
-function managerFor(timing: "sampled" | "every-call") {
-  const { manager, log } = testManager<Specs>({ timing, circuitBreaker: 3 });
+/** What a scenario can change while it runs. */
+interface Env {
+  /** Makes the manager's logger throw on errors, as a broken log sink would. */
+  loggerDown: boolean;
+}
+
+function managerFor(timing: "sampled" | "every-call", env: Env = { loggerDown: false }) {
+  const log = recordingLogger();
+  const logger = {
+    ...log,
+    error(message: string) {
+      if (env.loggerDown) throw new Error("logger down");
+      log.error(message);
+    },
+  };
+  const { manager } = testManager<Specs>({ timing, circuitBreaker: 3, logger });
   return { manager: manager.addHookSpecs(specs, "test host"), log };
 }
 
 const labels = (n: number) => ({ taskId: `t${n}` });
+/** Where a call falls in a cycle of eight, from its task id ("t13" is 5). */
+const phase = (taskId: string) => Number(taskId.slice(1)) % 8;
+/** Enough calls for every phase to come up on the compiled chain, not only on timed calls. */
+const CALLS = 48;
+/** A thenable whose then getter throws: it escapes the plain implementations' isolation. */
+const brokenThenable = () => ({
+  get then(): never {
+    throw new Error("then getter");
+  },
+});
 
 /** Runs `calls` calls of a scenario on one manager and records everything observable. */
-async function observe(timing: "sampled" | "every-call", scenario: Scenario, calls: number) {
-  const { manager, log: logger } = managerFor(timing);
+async function observe(timing: "sampled" | "every-call", scenario: Scenario) {
+  const env: Env = { loggerDown: false };
+  const { manager, log: logger } = managerFor(timing, env);
   const log: string[] = [];
-  for (const plugin of scenario.plugins(log, (n) => scenario.call(manager, n))) manager.register(plugin);
+  for (const plugin of scenario.plugins(log, (n) => scenario.call(manager, n), env)) manager.register(plugin);
   const results: unknown[] = [];
-  for (let n = 0; n < calls; n++) {
-    let result: unknown;
-    try {
-      result = await scenario.call(manager, n);
-    } catch (error) {
-      result = `threw: ${(error as Error).message}`;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    for (let n = 0; n < CALLS; n++) {
+      let result: unknown;
+      try {
+        result = await scenario.call(manager, n);
+      } catch (error) {
+        result = `threw: ${(error as Error).message}`;
+      }
+      env.loggerDown = false;
+      results.push(result);
+      log.push(`-- call ${n} done`);
     }
-    results.push(result);
-    log.push(`-- call ${n} done`);
+    await sleep(5);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
   }
-  await sleep(5);
   return {
+    unhandled,
     results,
     log,
     failures: manager.failures.map((f) => `${f.plugin}/${f.hook}/${f.kind}: ${(f.error as Error).message}`),
@@ -91,7 +126,7 @@ const scenarios: Record<string, Scenario> = {
         name: "replaces",
         hooks: {
           collectLabels: {
-            wrapper: ({ taskId }, next) => taskId === "t2" ? ["replaced"] : next() as string[],
+            wrapper: ({ taskId }, next) => phase(taskId) === 2 ? ["replaced"] : next() as string[],
           },
         },
       },
@@ -105,8 +140,10 @@ const scenarios: Record<string, Scenario> = {
         name: "early",
         hooks: {
           collectLabels: {
+            // Fails every other call (never three in a row), then from t30 on until suspended.
             wrapper: ({ taskId }) => {
-              if (taskId !== "t4") throw new Error(`early ${taskId}`);
+              const n = Number(taskId.slice(1));
+              if (n % 2 === 1 || n >= 30) throw new Error(`early ${taskId}`);
               return ["early"];
             },
           },
@@ -118,18 +155,18 @@ const scenarios: Record<string, Scenario> = {
           collectLabels: {
             wrapper: ({ taskId }, next) => {
               next();
-              if (taskId === "t1") throw new Error("late");
+              if (phase(taskId) === 1) throw new Error("late");
               return next() as string[];
             },
           },
         },
       },
       {
-        // Wrong on all but t2 and t5: two failures in a row at most, so never suspended (threshold 3).
+        // Wrong in phases 0, 1, 3, 4 and 6: two failures in a row at most, so never suspended (threshold 3).
         name: "wrong",
         hooks: {
           collectLabels: {
-            wrapper: ({ taskId }, next) => (taskId === "t2" || taskId === "t5" ? next() : "x") as never,
+            wrapper: ({ taskId }, next) => ([2, 5, 7].includes(phase(taskId)) ? next() : "x") as never,
           },
         },
       },
@@ -216,7 +253,7 @@ const scenarios: Record<string, Scenario> = {
         hooks: {
           collectLabels: {
             async wrapper({ taskId }, next) {
-              if (taskId === "t1") throw new Error("async broke");
+              if (phase(taskId) === 1) throw new Error("async broke");
               return [...(await next()) as string[], "async"];
             },
           },
@@ -248,6 +285,155 @@ const scenarios: Record<string, Scenario> = {
     ],
     call: (m, n) => m.hook.collectLabels({ taskId: n >= 100 ? `t${n}x` : `t${n}` }),
   },
+  "inner levels that throw, through wrappers that let it through or catch it": {
+    plugins: (log) => [
+      {
+        name: "inner",
+        hooks: {
+          collectLabels: ({ taskId }) => [2, 5].includes(phase(taskId)) ? brokenThenable() as never : "i",
+        },
+      },
+      { name: "through", hooks: { collectLabels: { wrapper: (_args, next) => next() as string[] } } },
+      {
+        name: "catcher",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => {
+              try {
+                return next() as string[];
+              } catch (error) {
+                let again: string;
+                try {
+                  next();
+                  again = "next() ran again";
+                } catch (second) {
+                  again = `next() threw again: ${(second as Error).message}`;
+                }
+                log.push(`caught ${(error as Error).message}; ${again}`);
+                if (phase(taskId) === 5) return ["recovered"];
+                throw new Error("catcher broke");
+              }
+            },
+          },
+        },
+      },
+      { name: "outer", hooks: { collectLabels: { wrapper: (_args, next) => next() as string[] } } },
+    ],
+    call: collect,
+  },
+  "a wrapper that catches an inner error and answers later": {
+    plugins: () => [
+      {
+        name: "inner",
+        hooks: { collectLabels: ({ taskId }) => phase(taskId) === 6 ? brokenThenable() as never : "i" },
+      },
+      {
+        name: "later",
+        hooks: {
+          collectLabels: {
+            wrapper: (_args, next) => {
+              try {
+                return next() as string[];
+              } catch {
+                return Promise.resolve().then(() => {
+                  try {
+                    return next() as string[];
+                  } catch (error) {
+                    return [`next() threw again: ${(error as Error).message}`];
+                  }
+                });
+              }
+            },
+          },
+        },
+      },
+    ],
+    call: collect,
+  },
+  "a firstResult hook whose inner level throws": {
+    plugins: () => [
+      {
+        name: "inner",
+        hooks: { selectModel: ({ role }) => role === "r3" ? brokenThenable() as never : "haiku" },
+      },
+      { name: "w", hooks: { selectModel: { wrapper: (_args, next) => next() as string } } },
+    ],
+    call: (m, n) => m.hook.selectModel({ role: `r${n % 5}` }),
+  },
+  "an inner rejection nobody awaits, with a logger that throws": {
+    plugins: (_log, _call, env) => [
+      {
+        name: "inner",
+        hooks: {
+          collectLabels: ({ taskId }) => {
+            if (phase(taskId) !== 3) return "i";
+            env.loggerDown = true;
+            return Promise.reject(new Error("inner rejected"));
+          },
+        },
+      },
+      { name: "ignores", hooks: { collectLabels: { wrapper: (_args, next) => (next(), ["own"]) } } },
+    ],
+    call: collect,
+  },
+  "a pending inner wrapper that fails with a logger that throws, ignored by the outer one": {
+    plugins: (_log, _call, env) => [
+      { name: "inner", hooks: { collectLabels: () => "i" } },
+      // Registered first, so outermost: it ignores what next() returns.
+      { name: "ignores", hooks: { collectLabels: { wrapper: (_args, next) => (next(), ["own"]) } } },
+      {
+        name: "pending",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => {
+              if (phase(taskId) !== 3) return next() as string[];
+              env.loggerDown = true;
+              return Promise.reject(new Error("pending wrapper rejected"));
+            },
+          },
+        },
+      },
+    ],
+    call: collect,
+  },
+  "a next() kept by a wrapper whose call ended in an exception": (() => {
+    let kept: Next | undefined;
+    let log: string[] = [];
+    return {
+      plugins: (scenarioLog, _call, env) => {
+        kept = undefined;
+        log = scenarioLog;
+        return [
+          { name: "inner", hooks: { collectLabels: ({ taskId }) => (log.push(`inner ${taskId}`), "i") } },
+          {
+            name: "keeper",
+            hooks: {
+              collectLabels: {
+                wrapper: ({ taskId }, next) => {
+                  if (phase(taskId) !== 4) return next() as string[];
+                  kept = next;
+                  env.loggerDown = true;
+                  throw new Error("keeper broke");
+                },
+              },
+            },
+          },
+        ];
+      },
+      // Between calls: the kept next() of the call before, if any.
+      call: (m, n) => {
+        if (kept !== undefined) {
+          try {
+            log.push(`kept next() gave ${JSON.stringify(kept())}`);
+          } catch (error) {
+            log.push(`kept next() threw: ${(error as Error).message}`);
+          }
+          kept = undefined;
+        }
+        return collect(m, n);
+      },
+    } satisfies Scenario;
+  })(),
   "a wrapper that reads its context": {
     plugins: (log) => [
       { name: "inner", hooks: { collectLabels: () => "i" } },
@@ -268,9 +454,10 @@ const scenarios: Record<string, Scenario> = {
 describe("compiled wrapper chains", () => {
   for (const [name, scenario] of Object.entries(scenarios)) {
     it(`behave as the general path: ${name}`, async () => {
-      const general = await observe("every-call", scenario, 7);
-      const compiled = await observe("sampled", scenario, 7);
+      const general = await observe("every-call", scenario);
+      const compiled = await observe("sampled", scenario);
       expect(compiled).toEqual(general);
+      expect(compiled.unhandled).toEqual([]);
     });
   }
 
