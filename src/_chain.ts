@@ -14,7 +14,8 @@
 // - no re-entry: a call made while the chain is running (a wrapper calling its own
 //   hook) takes the general path;
 // - no monitors, not strict, untimed calls (timed and monitored calls need the
-//   general path's clock and events).
+//   general path's clock and events; a monitor attached during a compiled call sees
+//   its plain implementations, not its wrappers).
 // A next() called after its wrapper returned throws, as on the general path, when it
 // is called between calls. One kept from an earlier call and called during a later
 // call of the same hook cannot be told from that call's own (they are one function):
@@ -25,7 +26,15 @@
 import { BernsteinError } from "./errors.ts";
 import { InvocationContext, isThenable, NO_ERROR, SKIP } from "./_invocation.ts";
 import type { HookContext } from "./plugin.ts";
-import { Call, Frame, type HookCaller, type HookRunner, type ImplRecord, needsContext } from "./runner.ts";
+import {
+  Call,
+  Frame,
+  type HookCaller,
+  type HookRunner,
+  type ImplRecord,
+  needsContext,
+  NEXT_FROM_INSIDE,
+} from "./runner.ts";
 
 /** A compiled chain: runs one untimed call through the wrappers. */
 export type CompiledChain = (args: unknown) => unknown;
@@ -37,6 +46,8 @@ const MAX_LEVELS = 64;
 const UNCALLED: unique symbol = Symbol("uncalled");
 /** A slot's `inner` while its wrapper is not running. */
 const IDLE: unique symbol = Symbol("idle");
+/** A firstResult hook's slot's `inner` while its inner levels run (see Slot.running). */
+const RUNNING: unique symbol = Symbol("running");
 
 /** Marks a promise a wrapper may ignore as handled: it leaves no unhandled rejection. */
 const ignore = (): void => {};
@@ -69,9 +80,9 @@ class Slot {
   inner: unknown = IDLE;
   /**
    * What `inner` holds while the inner levels run: undefined for a list hook,
-   * whose inner levels never return that (it costs less to store), else IDLE.
+   * whose inner levels never return that (it costs less to store), else RUNNING.
    */
-  private readonly running: undefined | typeof IDLE;
+  private readonly running: undefined | typeof RUNNING;
   /** The frame of the invocation that went on asynchronously: its wrapper's later next() calls. */
   private detached: Frame | undefined = undefined;
   private readonly runner: HookRunner;
@@ -97,14 +108,16 @@ class Slot {
     this.impls = impls;
     this.depth = depth;
     this.state = state;
-    this.running = caller.spec.firstResult === true ? IDLE : undefined;
+    this.running = caller.spec.firstResult === true ? RUNNING : undefined;
   }
 
   /** The wrapper threw: recorded as its failure (SKIP), or thrown again if recording throws. */
   fail(args: unknown, error: unknown): unknown {
     try {
-      return this.runner.failed(this.record, args, error, NaN, "error", undefined, 0);
+      // Quiet: a monitor attached during this call saw no start of this invocation either.
+      return this.runner.failed(this.record, args, error, NaN, "error", undefined, 0, true);
     } catch (thrown) {
+      this.inner = IDLE;
       this.state.error = thrown;
       throw thrown;
     }
@@ -159,8 +172,12 @@ class Slot {
    * while the wrapper is not running. (A next() kept from an earlier call and called
    * during a later one cannot be told from the later call's own: see the top.)
    */
-  late(): unknown {
-    if (this.state.active && this.state.error !== NO_ERROR) throw this.state.error;
+  late(inner: unknown): unknown {
+    if (inner === this.running) {
+      // Called again by its wrapper: the inner levels threw (or, called from inside them, still run).
+      if (this.state.error !== NO_ERROR) throw this.state.error;
+      throw new BernsteinError(NEXT_FROM_INSIDE);
+    }
     if (this.detached !== undefined) return this.detached.next();
     throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
   }
@@ -185,7 +202,7 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
   const n = wrappers.length;
   const lines: string[] = [`"use strict";`];
   // See Slot.running; written into the source, where it costs least.
-  const running = first ? "IDLE" : "undefined";
+  const running = first ? "RUNNING" : "undefined";
   for (let i = 0; i < n; i++) {
     const fresh = needsContext(wrappers[i]);
     lines.push(
@@ -193,7 +210,7 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
       ...(fresh ? [] : [`const C${i} = W${i}.sharedCtx;`]),
       `function N${i}() {`,
       `  const inner = M${i}.inner;`,
-      `  if (inner !== UNCALLED) return inner === IDLE || inner === ${running} ? M${i}.late() : inner;`,
+      `  if (inner !== UNCALLED) return inner === IDLE || inner === ${running} ? M${i}.late(inner) : inner;`,
       `  M${i}.inner = ${running};`,
       `  return M${i}.inner = L${i + 1}(STATE.args);`,
       `}`,
@@ -207,7 +224,10 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
       `    result = F${i}(args, N${i}, ctx);`,
       `  } catch (error) {`,
       // An inner error the wrapper let through is not its own failure (see runner.failed).
-      `    if (M${i}.inner === ${running} && error === STATE.error) throw error;`,
+      `    if (M${i}.inner === ${running} && error === STATE.error) {`,
+      `      M${i}.inner = IDLE;`,
+      `      throw error;`,
+      `    }`,
       `    result = M${i}.fail(args, error);`,
       `  }`,
       `  const inner = M${i}.inner;`,
@@ -279,6 +299,7 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
     "SKIP",
     "UNCALLED",
     "IDLE",
+    "RUNNING",
     "NO_ERROR",
     "ignore",
     lines.join("\n"),
@@ -295,6 +316,7 @@ export function compileChain(runner: HookRunner, caller: HookCaller): CompiledCh
     SKIP,
     UNCALLED,
     IDLE,
+    RUNNING,
     NO_ERROR,
     ignore,
   );

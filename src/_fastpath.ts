@@ -204,7 +204,9 @@ class AsyncRun implements Watched {
           }
           failed = false;
           try {
-            result = record.fn(this.args, ctx);
+            // Called as a plain function: `this` is undefined, never the record.
+            const fn = record.fn;
+            result = fn(this.args, ctx);
           } catch (thrown) {
             result = thrown;
             failed = true;
@@ -254,7 +256,8 @@ class AsyncRun implements Watched {
       const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
       let result: unknown;
       try {
-        result = record.fn(args, ctx);
+        const fn = record.fn;
+        result = fn(args, ctx);
       } catch (error) {
         runner.failed(record, args, error, start, "error", undefined, this.weight);
         continue;

@@ -437,7 +437,9 @@ export class HookRunner {
     const start = timed ? performance.now() : NaN;
     let result: unknown;
     try {
-      result = frame === undefined ? record.fn(args, ctx) : record.fn(args, frame.next, ctx);
+      // Called as a plain function, as on the compiled paths: `this` is undefined, never the record.
+      const fn = record.fn;
+      result = frame === undefined ? fn(args, ctx) : fn(args, frame.next, ctx);
     } catch (error) {
       return this.failed(record, args, error, start, "error", frame, weight);
     }
@@ -616,7 +618,8 @@ export class HookRunner {
   /**
    * Records a failed invocation: counts, logs, feeds the circuit breaker, tells the
    * monitors. `start` is NaN when the invocation was not timed (a timeout then
-   * counts as lasting its deadline). Throws the error in strict mode.
+   * counts as lasting its deadline). Throws the error in strict mode. `quiet`
+   * tells no monitor: one attached during a compiled call saw no start of it.
    */
   failed(
     record: ImplRecord,
@@ -626,6 +629,7 @@ export class HookRunner {
     kind: "error" | "timeout",
     frame: Frame | undefined,
     weight: number,
+    quiet = false,
   ): typeof SKIP {
     const state = record.state;
     const measured = start === start ? performance.now() - start - (frame?.innerMs ?? 0) : NaN;
@@ -666,7 +670,7 @@ export class HookRunner {
           `fix it and call resume("${state.name}") to enable it again`,
       );
     }
-    if (this.monitors.length > 0) this.notifyAfter(record, args, kind, duration, undefined, error);
+    if (this.monitors.length > 0 && !quiet) this.notifyAfter(record, args, kind, duration, undefined, error);
     if (strict) {
       frame?.close();
       throw error;
@@ -726,6 +730,13 @@ export class HookRunner {
     }
   }
 }
+
+/** A frame's `inner` while the inner levels run (and after they threw). */
+const INNER_RUNNING: unique symbol = Symbol("inner running");
+
+/** What a next() called from inside the implementations it runs throws. @internal */
+export const NEXT_FROM_INSIDE =
+  "next() was called from inside the implementations it runs; it cannot run them again";
 
 /** What stays the same through every wrapper level of one call. @internal */
 export class Call {
@@ -800,9 +811,11 @@ export class Frame {
     }
     if (this.called) {
       if (this.innerError !== NO_ERROR && !(this.inner instanceof Promise)) throw this.innerError;
+      if (this.inner === INNER_RUNNING) throw new BernsteinError(NEXT_FROM_INSIDE);
       return this.inner;
     }
     this.called = true;
+    this.inner = INNER_RUNNING;
     const start = this.timed ? performance.now() : 0;
     let inner: unknown;
     try {

@@ -93,6 +93,64 @@ async function observe(timing: "sampled" | "every-call", scenario: Scenario) {
 
 const collect: Scenario["call"] = (m, n) => m.hook.collectLabels(labels(n));
 
+/**
+ * A wrapper that keeps its next() and throws while the logger is down, so that the
+ * exception escapes its level (and the call, unless `outerCatches`); the kept
+ * next() is called between calls, before the next one.
+ */
+function keptAfterException(outerCatches: boolean): Scenario {
+  let kept: Next | undefined;
+  let log: string[] = [];
+  const outer: Plugin<Specs> = {
+    name: "outer",
+    hooks: {
+      collectLabels: {
+        wrapper: (_args, next) => {
+          try {
+            return next() as string[];
+          } catch (error) {
+            return [`outer caught ${(error as Error).message}`];
+          }
+        },
+      },
+    },
+  };
+  return {
+    plugins: (scenarioLog, _call, env) => {
+      kept = undefined;
+      log = scenarioLog;
+      return [
+        { name: "inner", hooks: { collectLabels: ({ taskId }) => (log.push(`inner ${taskId}`), "i") } },
+        ...(outerCatches ? [outer] : []),
+        {
+          name: "keeper",
+          hooks: {
+            collectLabels: {
+              wrapper: ({ taskId }, next) => {
+                if (phase(taskId) !== 4) return next() as string[];
+                kept = next;
+                env.loggerDown = true;
+                throw new Error("keeper broke");
+              },
+            },
+          },
+        },
+      ];
+    },
+    call: (m, n) => {
+      if (kept !== undefined) {
+        try {
+          log.push(`kept next() gave ${JSON.stringify(kept())}`);
+        } catch (error) {
+          log.push(`kept next() threw: ${(error as Error).message}`);
+        }
+        kept = undefined;
+      }
+      return collect(m, n);
+    },
+  };
+}
+
 const scenarios: Record<string, Scenario> = {
   "passthrough wrappers around synchronous implementations": {
     plugins: (log) => [
@@ -396,44 +454,69 @@ const scenarios: Record<string, Scenario> = {
     ],
     call: collect,
   },
-  "a next() kept by a wrapper whose call ended in an exception": (() => {
-    let kept: Next | undefined;
-    let log: string[] = [];
-    return {
-      plugins: (scenarioLog, _call, env) => {
-        kept = undefined;
-        log = scenarioLog;
-        return [
-          { name: "inner", hooks: { collectLabels: ({ taskId }) => (log.push(`inner ${taskId}`), "i") } },
-          {
-            name: "keeper",
-            hooks: {
-              collectLabels: {
-                wrapper: ({ taskId }, next) => {
-                  if (phase(taskId) !== 4) return next() as string[];
-                  kept = next;
-                  env.loggerDown = true;
-                  throw new Error("keeper broke");
-                },
-              },
+  "a kept next() of a wrapper whose failure could not be logged, with an outer wrapper catching that":
+    keptAfterException(true),
+  "a wrapper that answers with a thenable calling next() after an inner error was caught": {
+    plugins: () => [
+      {
+        name: "inner",
+        hooks: { collectLabels: ({ taskId }) => phase(taskId) === 6 ? brokenThenable() as never : "i" },
+      },
+      {
+        name: "thenable",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => {
+              const first = next() as string[];
+              if (phase(taskId) !== 6) return first;
+              // A thenable that is not a promise: PromiseLike is what the runner accepts.
+              return ({
+                then: (resolve: (value: string[]) => void) =>
+                  resolve([...first, ...next() as string[], "th"]),
+              }) as unknown as Promise<string[]>;
             },
           },
-        ];
+        },
       },
-      // Between calls: the kept next() of the call before, if any.
-      call: (m, n) => {
-        if (kept !== undefined) {
-          try {
-            log.push(`kept next() gave ${JSON.stringify(kept())}`);
-          } catch (error) {
-            log.push(`kept next() threw: ${(error as Error).message}`);
-          }
-          kept = undefined;
-        }
-        return collect(m, n);
+      {
+        name: "recover",
+        hooks: {
+          collectLabels: {
+            wrapper: (_args, next) => {
+              try {
+                return next() as string[];
+              } catch {
+                return ["recovered"];
+              }
+            },
+          },
+        },
       },
+    ],
+    call: collect,
+  },
+  "an implementation calling the next() of the wrapper that runs it": (() => {
+    let outerNext: Next | undefined;
+    return {
+      plugins: () => [
+        {
+          name: "inner",
+          hooks: {
+            collectLabels: ({ taskId }) => {
+              if (phase(taskId) === 1) outerNext!();
+              return "i";
+            },
+          },
+        },
+        {
+          name: "outer",
+          hooks: { collectLabels: { wrapper: (_args, next) => ((outerNext = next), next()) as string[] } },
+        },
+      ],
+      call: collect,
     } satisfies Scenario;
   })(),
+  "a next() kept by a wrapper whose call ended in an exception": keptAfterException(false),
   "a wrapper that reads its context": {
     plugins: (log) => [
       { name: "inner", hooks: { collectLabels: () => "i" } },
@@ -476,6 +559,87 @@ describe("compiled wrapper chains", () => {
     // Timed calls (the first, then ever rarer ones) take the general path; the rest share one next().
     expect(seen("sampled")).toBeLessThan(15);
     expect(seen("every-call")).toBe(100);
+  });
+
+  it("never report a wrapper's end to a monitor that did not see its start (one attached during a call)", () => {
+    for (const timing of ["sampled", "every-call"] as const) {
+      const { manager } = managerFor(timing);
+      const events: string[] = [];
+      manager.register({
+        name: "attacher",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => {
+              if (taskId !== "t40") return next() as string[];
+              const stop = manager.monitor({
+                before: (event) => events.push(`before ${event.plugin}`),
+                after: (event) => events.push(`after ${event.plugin} ${event.outcome}`),
+              });
+              try {
+                return next() as string[];
+              } finally {
+                stop();
+              }
+            },
+          },
+        },
+      });
+      manager.register({
+        name: "mid",
+        hooks: {
+          collectLabels: {
+            wrapper: ({ taskId }, next) => {
+              if (taskId === "t40") throw new Error("mid broke");
+              return next() as string[];
+            },
+          },
+        },
+      });
+      manager.register({ name: "inner", hooks: { collectLabels: () => "i" } });
+      for (let n = 0; n <= 40; n++) expect(manager.hook.collectLabels(labels(n))).toEqual(["i"]);
+      const started = events.filter((e) => e.startsWith("before")).map((e) => e.split(" ")[1]);
+      const ended = events.filter((e) => e.startsWith("after")).map((e) => e.split(" ")[1]);
+      expect(ended).toEqual(started);
+      expect(events).toContain("after inner ok");
+    }
+  });
+
+  it("call implementations and wrappers as plain functions: `this` is undefined on every path", async () => {
+    for (const timing of ["sampled", "every-call"] as const) {
+      const { manager } = managerFor(timing);
+      const seen = new Set<unknown>();
+      manager.register({
+        name: "plain",
+        hooks: {
+          collectLabels(this: unknown) {
+            seen.add(this);
+            return "i";
+          },
+        },
+      });
+      manager.register({
+        name: "later",
+        hooks: {
+          async collectLabels(this: unknown) {
+            seen.add(this);
+            return "a";
+          },
+        },
+      });
+      manager.register({
+        name: "wrapper",
+        hooks: {
+          collectLabels: {
+            wrapper(this: unknown, _args, next) {
+              seen.add(this);
+              return next() as string[];
+            },
+          },
+        },
+      });
+      for (let n = 0; n < 20; n++) expect(await manager.hook.collectLabels(labels(n))).toEqual(["i", "a"]);
+      expect([...seen]).toEqual([undefined]);
+    }
   });
 
   it("refuse a next() called after a synchronous wrapper returned, on either path", () => {
