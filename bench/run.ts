@@ -20,13 +20,25 @@ const versions = {
   node: execFileSync("node", ["--version"], { encoding: "utf8" }).trim(),
   deno: execFileSync(DENO, ["--version"], { encoding: "utf8" }).split("\n")[0].trim(),
 };
+/**
+ * Dispatch runs in this many processes per runtime, and each subject keeps its
+ * fastest median: the engine settles in different modes from one process to the
+ * next (Node's await loop over 10 implementations reads 450 ns in some processes
+ * and 700-800 ns in others), and a floor or baseline caught in a slow mode would
+ * make every ratio against it look better than it is.
+ */
+const DISPATCH_PROCESSES = 3;
 const dispatch: Record<string, DispatchResult[]> = {};
 if (want("dispatch")) {
   for (const runtime of ["node", "deno"] as const) {
     process.stderr.write(`dispatch on ${runtime} `);
-    const results = await runScript(runtime, join(ROOT, "bench", "dispatch.ts"), ["--json"]);
-    if (!Array.isArray(results)) throw new Error(`dispatch on ${runtime} printed ${JSON.stringify(results)}`);
-    dispatch[runtime] = results as DispatchResult[];
+    for (let run = 0; run < DISPATCH_PROCESSES; run++) {
+      const results = await runScript(runtime, join(ROOT, "bench", "dispatch.ts"), ["--json"]);
+      if (!Array.isArray(results)) {
+        throw new Error(`dispatch on ${runtime} printed ${JSON.stringify(results)}`);
+      }
+      dispatch[runtime] = fastest(dispatch[runtime], results as DispatchResult[]);
+    }
   }
 }
 if (want("loading")) process.stderr.write("loading ");
@@ -58,7 +70,7 @@ out(
 );
 out(`- Node ${versions.node}; ${versions.deno}`);
 out(
-  `- Harness: mitata (100 ms of warm-up, then its own warm-up and adaptive sample count; median and mean) for dispatch; fresh processes for loading and start-up`,
+  `- Harness: mitata (100 ms of warm-up, then its own warm-up and adaptive sample count; median and mean) for dispatch, in ${DISPATCH_PROCESSES} processes per runtime, each subject's fastest median kept (with its mean); fresh processes for loading and start-up`,
 );
 out();
 
@@ -178,3 +190,12 @@ out();
 const text = lines.join("\n") + "\n";
 console.log(text);
 if (only.length === 0) await writeFile(join(ROOT, "bench", "RESULTS.md"), text);
+
+/** Each subject's faster reading of two runs of the same cases (the first may be absent). */
+function fastest(kept: DispatchResult[] | undefined, next: DispatchResult[]): DispatchResult[] {
+  if (kept === undefined) return next;
+  return kept.map((row) => {
+    const other = next.find((r) => r.scenario === row.scenario && r.subject === row.subject);
+    return other !== undefined && other.ns < row.ns ? other : row;
+  });
+}
