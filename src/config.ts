@@ -229,7 +229,9 @@ function normaliseEntry(entry: unknown, path: string, problems: Problem[]): Norm
     if (!(typeof use === "string" && use.trim() !== "") && !isInlinePlugin(use)) {
       problems.push({
         path: `${path}.use`,
-        message: `expected a plugin specifier or an inline plugin, received ${kind(use)}`,
+        message: `expected a plugin specifier or an inline plugin, received ${
+          typeof use === "string" ? "an empty specifier" : kind(use)
+        }`,
       });
       return undefined;
     }

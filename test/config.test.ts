@@ -198,6 +198,7 @@ describe("config validation", () => {
           { use: 5 },
           { use: "./y.ts", integrity: "md5-abc" },
           { use: "./z.ts", option: {} },
+          { use: " " },
         ],
         hooks: { timeoutMs: -1, retries: 3 },
         lock: { frozen: "no" },
@@ -226,8 +227,12 @@ describe("config validation", () => {
       },
       { path: "plugins[5].integrity", message: 'Expected an SRI hash such as "sha384-..."' },
       { path: "plugins[6].option", message: 'unknown key "option"; did you mean "options"?' },
+      {
+        path: "plugins[7].use",
+        message: "expected a plugin specifier or an inline plugin, received an empty specifier",
+      },
     ]);
-    expect(error?.message.split("\n")[0]).toBe('Invalid config "/repo/bernstein.config.ts": 10 problems');
+    expect(error?.message.split("\n")[0]).toBe('Invalid config "/repo/bernstein.config.ts": 11 problems');
   });
 
   it("refuses a config that is not an object", () => {

@@ -46,7 +46,7 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
     return `${short}--${name}${spec.type === "string" ? " <value>" : ""}`;
   };
   const positional = (arg: string) => {
-    if (!allowPositionals) throw new Error(`Unexpected argument '${arg}'`);
+    if (!allowPositionals) throw new Error(`unexpected argument "${arg}"`);
     positionals.push(arg);
   };
   for (let i = 0; i < args.length; i++) {
@@ -63,7 +63,7 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
       inline = eq === -1 ? undefined : arg.slice(eq + 1);
       if (!Object.hasOwn(options, name)) {
         const suggestion = closest(name, Object.keys(options));
-        throw new Error(`Unknown option '--${name}'${suggestion ? `; did you mean '--${suggestion}'?` : ""}`);
+        throw new Error(`unknown option "--${name}"${suggestion ? `; did you mean "--${suggestion}"?` : ""}`);
       }
     } else if (arg.startsWith("-") && arg.length > 1) {
       // A group of short options (-hj): flags, the last of which may take a value;
@@ -71,7 +71,7 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
       let found: string | undefined;
       for (let at = 1; at < arg.length; at++) {
         found = byShort.get(arg[at]);
-        if (found === undefined) throw new Error(`Unknown option '-${arg[at]}'`);
+        if (found === undefined) throw new Error(`unknown option "-${arg[at]}"`);
         if (options[found].type === "string") {
           if (at + 1 < arg.length) inline = arg.slice(at + 1);
           break;
@@ -84,15 +84,19 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
       continue;
     }
     if (options[name].type === "boolean") {
-      if (inline !== undefined) throw new Error(`Option '${label(name)}' does not take an argument`);
+      if (inline !== undefined) throw new Error(`option "${label(name)}" takes no value`);
       values[name] = true;
       continue;
     }
     if (inline === undefined) {
       const next = args[i + 1];
-      if (next === undefined) throw new Error(`Option '${label(name)}' argument missing`);
+      if (next === undefined) throw new Error(`option "${label(name)}" needs a value`);
       if (next.startsWith("-") && next !== "-") {
-        throw new Error(`Option '${label(name)}' argument is ambiguous; write '--${name}=${next}'`);
+        throw new Error(
+          `option "${
+            label(name)
+          }" is followed by "${next}", which looks like an option; write "--${name}=${next}" to give it as the value`,
+        );
       }
       inline = next;
       i++;

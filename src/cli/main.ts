@@ -9,6 +9,16 @@ import { filePath, host } from "../runtime/host.ts";
 import { type OptionSpec, parseArgs } from "./args.ts";
 import { UsageError } from "./usage.ts";
 import { Output } from "./output.ts";
+import { closest } from "../_suggest.ts";
+
+/** The commands, for suggestions. */
+const COMMANDS = ["run", "plugins", "hooks", "cache", "new", "help"];
+
+/** `; did you mean "x"?` for the known word closest to `word`, or nothing. */
+function didYouMean(word: string, known: string[]): string {
+  const suggestion = closest(word, known);
+  return suggestion === undefined ? "" : `; did you mean "${suggestion}"?`;
+}
 
 // Commands are imported when used, so that --help and --version load almost nothing.
 
@@ -117,7 +127,9 @@ export async function main(argv: string[]): Promise<number> {
           return await commands[positionals[0]](out, values);
         }
         throw new UsageError(
-          positionals.length === 0 ? "say list or check" : `unknown subcommand "${positionals.join(" ")}"`,
+          positionals.length === 0
+            ? 'say "plugins list" or "plugins check"'
+            : `unknown subcommand "${positionals.join(" ")}"${didYouMean(positionals[0], ["list", "check"])}`,
           "plugins",
         );
       }
@@ -143,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
         return await newPlugin(out, positionals[1], values);
       }
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

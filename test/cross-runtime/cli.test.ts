@@ -62,8 +62,16 @@ describe("bernstein on Node and Deno", () => {
       const [args, message] of [
         [["launch"], 'error: unknown command "launch"\nRun "bernstein --help" for usage.\n'],
         [
+          ["plgins"],
+          'error: unknown command "plgins"; did you mean "plugins"?\nRun "bernstein --help" for usage.\n',
+        ],
+        [
+          ["plugins", "chek"],
+          'error: unknown subcommand "chek"; did you mean "check"?\nRun "bernstein plugins --help" for usage.\n',
+        ],
+        [
           ["run", "--evnts", "x"],
-          "error: Unknown option '--evnts'; did you mean '--events'?\nRun \"bernstein run --help\" for usage.\n",
+          'error: unknown option "--evnts"; did you mean "--events"?\nRun "bernstein run --help" for usage.\n',
         ],
         [
           ["plugins", "show"],
@@ -185,7 +193,7 @@ describe("bernstein on Node and Deno", () => {
     expect(node.stdout).toContain("13 of 13 events delivered from demo");
   });
 
-  it("lists and checks plugins, reporting every problem at once", async () => {
+  it("lists and checks plugins, reporting every problem at once and every disabled entry", async () => {
     await project.write(
       "bernstein.config.json",
       JSON.stringify({
@@ -194,6 +202,7 @@ describe("bernstein on Node and Deno", () => {
           "./missing.ts",
           join(REPO, "test", "fixtures", "plugins", "unknown-hook.ts"),
           [join(REPO, "test", "fixtures", "plugins", "greeting-factory.ts"), { greeting: 5 }],
+          { use: "./switched-off.ts", enabled: false },
         ],
       }),
     );
@@ -208,7 +217,8 @@ describe("bernstein on Node and Deno", () => {
     expect(node.stdout).toContain(
       "plugins[3].options.greeting: Invalid type: Expected string but received 5",
     );
-    expect(node.stdout).toContain("1 plugin(s) ok, 3 with problems");
+    expect(node.stdout).toContain("off   ./switched-off.ts (plugins[4] has enabled: false; not checked)");
+    expect(node.stdout).toContain("1 plugin(s) ok, 3 with problems, 1 disabled");
     const list = await both(["plugins", "list", "--json"], { cwd: project.dir });
     for (const result of [list.node, list.deno]) {
       expect(result.code).toBe(1);
@@ -221,6 +231,7 @@ describe("bernstein on Node and Deno", () => {
         hooks: expect.arrayContaining(["onTaskCreated", "onQualityGateFailure"]),
       }]);
       expect(data.errors).toHaveLength(3);
+      expect(data.disabled).toEqual([{ specifier: "./switched-off.ts", entry: "plugins[4]" }]);
     }
   });
 

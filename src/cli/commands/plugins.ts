@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { LoadedConfig } from "../../config.ts";
 import { openManager } from "../context.ts";
 import type { Output } from "../output.ts";
 
@@ -14,9 +15,18 @@ export interface PluginsOptions {
   frozen?: boolean;
 }
 
-/** Lists each plugin: name, version, specifier, resolved location, hooks. */
+/** The config's entries with `enabled: false`: not loaded, but listed so that none goes unmentioned. */
+function disabledEntries(config: LoadedConfig): { specifier: string; entry: string }[] {
+  return config.entries.filter((entry) => !entry.enabled).map((entry) => ({
+    specifier: typeof entry.use === "string" ? entry.use : `inline:${entry.use.name}`,
+    entry: entry.path,
+  }));
+}
+
+/** Lists each plugin: name, version, specifier, resolved location, hooks; then disabled entries. */
 export async function list(out: Output, options: PluginsOptions): Promise<number> {
-  const { manager, report } = await openManager(out, { ...options, logErrors: false });
+  const { config, manager, report } = await openManager(out, { ...options, logErrors: false });
+  const disabled = disabledEntries(config);
   const hooks = new Map(manager.list().map((p) => [p.name, p.hooks]));
   const rows = report.loaded.map((l) => ({
     name: l.plugin.name,
@@ -27,11 +37,12 @@ export async function list(out: Output, options: PluginsOptions): Promise<number
   }));
   await manager.shutdown();
   if (out.json) {
-    out.data({ plugins: rows, errors: report.errors.map((e) => e.message) });
+    out.data({ plugins: rows, disabled, errors: report.errors.map((e) => e.message) });
   } else {
     out.table([
       ["name", "version", "specifier", "resolved", "hooks"],
       ...rows.map((r) => [r.name, r.version ?? "-", r.specifier, r.resolved, r.hooks.join(", ")]),
+      ...disabled.map((d) => ["-", "-", d.specifier, `disabled (${d.entry})`, "-"]),
     ].map((row) => [row[0], ...row.slice(1)]));
     for (const error of report.errors) out.error(error.message);
   }
@@ -40,24 +51,30 @@ export async function list(out: Output, options: PluginsOptions): Promise<number
 
 /** Loads and validates every plugin and reports every problem at once. */
 export async function check(out: Output, options: PluginsOptions): Promise<number> {
-  const { manager, report } = await openManager(out, { ...options, logErrors: false });
+  const { config, manager, report } = await openManager(out, { ...options, logErrors: false });
   await manager.shutdown();
+  const disabled = disabledEntries(config);
   if (out.json) {
     out.data({
       ok: report.errors.length === 0,
       plugins: report.loaded.map((l) => ({ name: l.plugin.name, specifier: l.specifier })),
+      disabled,
       errors: report.errors.map((e) => ({ specifier: e.specifier, entry: e.entry, message: e.message })),
     });
   } else {
     for (const l of report.loaded) {
       out.line(`${out.paint("green", "ok")}    ${l.plugin.name} (${l.specifier})`);
     }
+    for (const d of disabled) {
+      out.line(`${out.paint("yellow", "off")}   ${d.specifier} (${d.entry} has enabled: false; not checked)`);
+    }
     for (const e of report.errors) out.line(`${out.paint("red", "fail")}  ${e.message}`);
     out.line();
+    const off = disabled.length > 0 ? `, ${disabled.length} disabled` : "";
     out.line(
       report.errors.length === 0
-        ? `${report.loaded.length} plugin(s) checked, no problems`
-        : `${report.loaded.length} plugin(s) ok, ${report.errors.length} with problems`,
+        ? `${report.loaded.length} plugin(s) checked, no problems${off}`
+        : `${report.loaded.length} plugin(s) ok, ${report.errors.length} with problems${off}`,
     );
   }
   return report.errors.length > 0 ? 1 : 0;
