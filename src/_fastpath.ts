@@ -22,7 +22,7 @@ export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean,
   // The calls a timed one stands for (see Countdown); 0 when untimed.
   const weight = timed ? countdown.planned - countdown.until : 0;
   const start = timed ? performance.now() : 0;
-  const run = new AsyncRun(runner, impls, first, args, 0, undefined, undefined, weight);
+  const run = new AsyncRun(runner, impls, first, args, 0, undefined, unset, unset, weight);
   if (!timed) {
     const result = run.advance();
     return result === PENDING ? run.begin() : result;
@@ -43,9 +43,18 @@ export function runFast(runner: HookRunner, impls: ImplRecord[], first: boolean,
 /** What advance() returns when an implementation is pending. */
 const PENDING: unique symbol = Symbol("pending");
 
-type Settle = { resolve(value: unknown): void; reject(error: unknown): void };
+type Resolve = (value: unknown) => void;
+type Reject = (error: unknown) => void;
 
-const UNSET: Settle = { resolve() {}, reject() {} };
+const unset = (): void => {};
+
+/** The run whose promise is being made: the executor stores its resolving functions there, with no closure per call. */
+let capturing: AsyncRun | undefined;
+
+function capture(resolve: Resolve, reject: Reject): void {
+  capturing!.resolve = resolve;
+  capturing!.reject = reject;
+}
 
 /**
  * The rest of one call, from the first implementation that returned a thenable.
@@ -73,7 +82,9 @@ class AsyncRun implements Watched {
   private ctx: HookContext | undefined;
   /** The index `ctx` belongs to: only fresh contexts are kept, for expire() to abort. */
   private ctxIndex = -1;
-  private settle: Settle;
+  /** Settle the call's promise (shared with the run that carries on after a timeout). */
+  resolve: Resolve;
+  reject: Reject;
   /** The next pending thenable, as advance() found it. */
   next: PromiseLike<unknown> | undefined;
   nextStart = NaN;
@@ -86,7 +97,8 @@ class AsyncRun implements Watched {
     args: unknown,
     index: number,
     acc: unknown[] | undefined,
-    settle: Settle | undefined,
+    resolve: Resolve,
+    reject: Reject,
     weight: number,
   ) {
     // Fields set here, not as parameter properties: Node's type stripping loads only erasable syntax.
@@ -97,14 +109,15 @@ class AsyncRun implements Watched {
     this.index = index;
     this.acc = acc;
     this.weight = weight;
-    this.settle = settle ?? UNSET;
+    this.resolve = resolve;
+    this.reject = reject;
   }
 
   /** Waits for the pending implementation advance() left in `next`; settles the call's promise. */
   begin(): Promise<unknown> {
-    const promise = new Promise<unknown>((resolve, reject) => {
-      this.settle = { resolve, reject };
-    });
+    capturing = this;
+    const promise = new Promise<unknown>(capture);
+    capturing = undefined;
     void this.drive();
     return promise;
   }
@@ -125,13 +138,14 @@ class AsyncRun implements Watched {
       this.args,
       this.index + 1,
       this.acc,
-      this.settle,
+      this.resolve,
+      this.reject,
       this.weight,
     );
     try {
       this.runner.failed(record, this.args, error, this.start, "timeout", undefined, this.weight);
     } catch (thrown) {
-      return this.settle.reject(thrown);
+      return this.reject(thrown);
     }
     rest.resume();
   }
@@ -142,10 +156,10 @@ class AsyncRun implements Watched {
     try {
       result = this.advance();
     } catch (thrown) {
-      return this.settle.reject(thrown);
+      return this.reject(thrown);
     }
     if (result === PENDING) void this.drive();
-    else this.settle.resolve(result);
+    else this.resolve(result);
   }
 
   /**
@@ -218,7 +232,7 @@ class AsyncRun implements Watched {
       }
     } catch (thrown) {
       this.unwatch();
-      this.settle.reject(thrown);
+      this.reject(thrown);
     }
   }
 
@@ -233,7 +247,7 @@ class AsyncRun implements Watched {
   /** The call's result: stop watching and settle. */
   private finish(result: unknown): void {
     this.unwatch();
-    this.settle.resolve(result);
+    this.resolve(result);
   }
 
   private unwatch(): void {
@@ -292,7 +306,7 @@ export function continueAsync(
   ctx: HookContext,
   weight: number,
 ): Promise<unknown> {
-  const run = new AsyncRun(runner, impls, first, args, index, acc, undefined, weight);
+  const run = new AsyncRun(runner, impls, first, args, index, acc, unset, unset, weight);
   run.next = thenable;
   run.nextStart = start;
   run.nextCtx = ctx;
