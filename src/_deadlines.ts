@@ -6,12 +6,6 @@
 // is due once a tick finds that the tick after its start lies `timeout` ms or more
 // in the past. So a deadline is never early, and late by at most one tick plus
 // timer jitter, without drift under load.
-//
-// A wheel's timer never holds the process open by itself, so that a call costs no
-// ref and unref of it (~20 ns on Node, ~45 ns on Deno). Only when the event loop has
-// nothing else to do while calls are still watched (an implementation that hangs
-// with no I/O of its own) does the idle hook ref the timer, so that the deadline
-// still ends the call; it is unref'd again as soon as nothing is watched.
 import { host, type HostInterval } from "./runtime/host.ts";
 
 /** A call that can time out: AsyncRun. */
@@ -34,15 +28,6 @@ export interface Watched {
 
 const TICKS_PER_TIMEOUT = 16;
 const HISTORY = 64;
-
-/** Wheels whose timer runs, of every runner: the idle hook looks at these. */
-const ticking = new Set<Wheel>();
-let idleHooked = false;
-
-/** The event loop is about to run dry: wheels that still watch calls keep the process running. */
-function keepWatchedAlive(): void {
-  for (const wheel of ticking) wheel.holdWhileWatching();
-}
 
 /** All wheels of one runner, keyed by timeout. */
 export class Deadlines {
@@ -73,8 +58,6 @@ export class Wheel {
   private idleTicks = 0;
   private timer: HostInterval | undefined;
   private refed = false;
-  /** Set by release(): the idle hook no longer holds the process open for this wheel. */
-  private released = false;
   private readonly tickMs: number;
 
   /**
@@ -95,19 +78,8 @@ export class Wheel {
     if (this.timer === undefined) {
       this.times[this.ticks % HISTORY] = performance.now();
       this.timer = host.interval(() => this.tick(), this.tickMs);
-      this.timer.unref();
-      this.released = false;
-      ticking.add(this);
-      if (!idleHooked) {
-        idleHooked = true;
-        host.onIdle(keepWatchedAlive);
-      }
-    }
-  }
-
-  /** Called when the event loop runs dry: holds the process open while calls are watched. */
-  holdWhileWatching(): void {
-    if (this.watched.length > 0 && !this.refed && !this.released && this.timer !== undefined) {
+      this.refed = true;
+    } else if (!this.refed) {
       this.timer.ref();
       this.refed = true;
     }
@@ -120,8 +92,8 @@ export class Wheel {
       this.watched[item.watchIndex] = last;
       last.watchIndex = item.watchIndex;
     }
-    // Nothing left to time out: a timer the idle hook held must not keep the process alive.
-    if (this.refed && this.watched.length === 0) {
+    // Nothing left to time out: the timer must not keep the process alive.
+    if (this.watched.length === 0 && this.refed) {
       this.timer?.unref();
       this.refed = false;
     }
@@ -129,7 +101,6 @@ export class Wheel {
 
   /** Clears the timer when idle, else stops it from holding the process open. */
   release(): void {
-    this.released = true;
     if (this.watched.length === 0) this.stop();
     else if (this.refed) {
       this.timer?.unref();
@@ -141,8 +112,6 @@ export class Wheel {
   private stop(): void {
     this.timer?.clear();
     this.timer = undefined;
-    this.refed = false;
-    ticking.delete(this);
   }
 
   /** Reads the clock once and expires the calls whose deadline has passed. */

@@ -115,9 +115,12 @@ class AsyncRun implements Watched {
 
   /** Waits for the pending implementation advance() left in `next`; settles the call's promise. */
   begin(): Promise<unknown> {
+    // Restored, not cleared: a promise hook (async_hooks) may make a call of its own
+    // between this assignment and the executor, and its begin() must not lose this one.
+    const previous = capturing;
     capturing = this;
     const promise = new Promise<unknown>(capture);
-    capturing = undefined;
+    capturing = previous;
     void this.drive();
     return promise;
   }

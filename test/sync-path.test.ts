@@ -383,3 +383,38 @@ describe("adaptive sampling", () => {
     expect(stats.totalMs).toBeLessThan(60);
   });
 });
+
+describe("a call's promise", () => {
+  it("belongs to its own call when a promise hook makes another call while it is made (Node's async_hooks)", async () => {
+    const { createHook } = await import("node:async_hooks");
+    const { manager } = testManager({ timeoutMs: 1_000 });
+    manager.register({ name: "a", hooks: { onTaskCreated: async ({ task }) => task.id as never } });
+    // The nested call is made at the n-th promise the outer call creates, for n = 1..4:
+    // one of them is the call's own promise, whose executor runs right after.
+    let countdown = 0;
+    const inners: Promise<unknown>[] = [];
+    const hook = createHook({
+      init(_id, type) {
+        if (countdown === 0 || type !== "PROMISE" || --countdown !== 0) return;
+        inners.push(manager.hook.onTaskCreated({ task: makeTask({ id: "inner" }) }) as Promise<unknown>);
+      },
+    });
+    // Warm: the first call of a list is timed; the untimed ones make their promise in one shared executor.
+    for (let i = 0; i < 3; i++) await manager.hook.onTaskCreated({ task });
+    const outers: Promise<unknown>[] = [];
+    hook.enable();
+    try {
+      for (let i = 0; i < 4; i++) {
+        countdown = i + 1;
+        outers.push(manager.hook.onTaskCreated({ task: makeTask({ id: `outer-${i}` }) }) as Promise<unknown>);
+        countdown = 0;
+      }
+    } finally {
+      hook.disable();
+    }
+    expect(await Promise.all(outers)).toEqual(outers.map((_, i) => [`outer-${i}`]));
+    // Deno's async_hooks do not report promises; Node's do, and the nested call gets its own answer.
+    expect(await Promise.all(inners)).toEqual(inners.map(() => ["inner"]));
+    expect(inners.length).toBe("Deno" in globalThis ? 0 : 4);
+  });
+});

@@ -65,12 +65,6 @@ export interface Host {
   openAppend(path: string): Promise<AppendFile>;
   /** Starts a repeating timer. */
   interval(callback: () => void, ms: number): HostInterval;
-  /**
-   * Calls `callback` whenever the event loop has nothing left to do and the
-   * process is about to end by itself (Node's `beforeExit`, Deno's
-   * `beforeunload`). Work it schedules, such as a timer it refs, keeps the process running.
-   */
-  onIdle(callback: () => void): void;
   /** Whether an error from the file functions means the path does not exist. */
   isNotFound(error: unknown): boolean;
   /** Whether an error from the file functions means the path is a directory where a file was wanted. */
@@ -187,10 +181,6 @@ function denoHost(deno: DenoApi): Host {
         clear: () => clearInterval(timer as number),
       };
     },
-    onIdle(callback) {
-      // Deno's global scope is an EventTarget; Node's types do not say so.
-      (globalThis as unknown as EventTarget).addEventListener("beforeunload", callback);
-    },
     isNotFound,
     isDirectory,
   };
@@ -243,9 +233,6 @@ function nodeHost(): Host {
         unref: () => void timer.unref(),
         clear: () => clearInterval(timer),
       };
-    },
-    onIdle(callback) {
-      process.on("beforeExit", callback);
     },
     isNotFound,
     isDirectory,
