@@ -85,7 +85,13 @@ describe.each(["node", "deno"] as const)("process lifetime on %s", (runtime) => 
 
   it("lets a plugin author's test await a hung call under the runtime's own test runner", async () => {
     const result = runtime === "node"
-      ? await spawnIn("node", ["--import", REGISTER, "--test", join(SCRIPTS, "hung-call-node-test.ts")])
+      ? await spawnIn("node", [
+        "--import",
+        REGISTER,
+        "--test",
+        "--test-reporter=tap",
+        join(SCRIPTS, "hung-call-node-test.ts"),
+      ])
       : await spawnIn(DENO, [
         "test",
         "-q",
