@@ -202,7 +202,7 @@ function normaliseEntry(entry: unknown, path: string, problems: Problem[]): Norm
   };
   if (typeof entry === "string") {
     if (entry.trim() === "") {
-      problems.push({ path, message: "expected a plugin specifier, received an empty string" });
+      problems.push({ path, message: "expected a plugin specifier, received an empty specifier" });
       return undefined;
     }
     return { ...base, use: entry };

@@ -154,6 +154,17 @@ describe("discovery", () => {
     expect(report.loaded.map((l) => l.plugin.name)).toEqual(["npm-fixture"]);
   });
 
+  it("does not load a discovered package the config turns off with enabled: false", async () => {
+    await project.install("bernstein-plugin-fixture");
+    await project.install("@acme/bernstein-audit-fixture");
+    const { report } = await load({
+      discover: true,
+      plugins: [{ use: "bernstein-plugin-fixture", enabled: false }],
+    });
+    expect(report.errors).toEqual([]);
+    expect(report.loaded.map((l) => l.plugin.name)).toEqual(["acme-audit"]);
+  });
+
   it("finds nothing without discover: true", async () => {
     await project.install("bernstein-plugin-fixture");
     const { report } = await load({ plugins: [] });

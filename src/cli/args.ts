@@ -43,7 +43,7 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
   const label = (name: string) => {
     const spec = options[name];
     const short = spec.short ? `-${spec.short}, ` : "";
-    return `${short}--${name}${spec.type === "string" ? " <value>" : ""}`;
+    return `${short}--${name}`;
   };
   const positional = (arg: string) => {
     if (!allowPositionals) throw new Error(`unexpected argument "${arg}"`);

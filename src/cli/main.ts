@@ -63,8 +63,10 @@ Exit code 1 when a plugin failed to load, a plugin failed or timed out, or an ev
   plugins: `Usage: bernstein plugins list|check [--config FILE] [--frozen] [--json]
 
   list    each plugin's name, version, specifier, resolved location and hooks
-  check   load and validate every configured plugin and report every problem at once;
-          exit code 1 if there is any`,
+  check   load and validate every configured plugin and report every problem at once
+
+Both name the entries the config turns off with enabled: false (not loaded, not checked),
+and exit with code 1 if any plugin failed to load.`,
   hooks: `Usage: bernstein hooks [--json-schema] [--json]
 
 Shows Bernstein's hook contract: each hook's arguments, documentation and options, with its
@@ -122,7 +124,10 @@ export async function main(argv: string[]): Promise<number> {
       case "plugins": {
         const { values, positionals } = parse(rest, { ...COMMON, ...CONFIG }, "plugins", true);
         if (values.help) return help(out, "plugins");
-        if (positionals.length === 1 && (positionals[0] === "list" || positionals[0] === "check")) {
+        if (positionals[0] === "list" || positionals[0] === "check") {
+          if (positionals.length > 1) {
+            throw new UsageError(`unexpected argument "${positionals[1]}"`, "plugins");
+          }
           const commands = await import("./commands/plugins.ts");
           return await commands[positionals[0]](out, values);
         }
@@ -155,6 +160,12 @@ export async function main(argv: string[]): Promise<number> {
         return await newPlugin(out, positionals[1], values);
       }
       default:
+        if (command.startsWith("-")) {
+          // An option where the command goes: only --help and --version are known there.
+          throw new UsageError(
+            `unknown option "${command}"${didYouMean(command, ["--help", "--version", "-h", "-V"])}`,
+          );
+        }
         throw new UsageError(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
     }
   } catch (error) {

@@ -77,7 +77,8 @@ export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {
   const logger = options.logger ?? createLogger({ prefix: "bernstein" });
   const entries = config.entries.filter((entry) => entry.enabled);
   if (config.config.discover) {
-    const listed = new Set(entries.map((entry) => packageNameOf(entry.use)).filter(Boolean));
+    // Every listed package, disabled ones too: `enabled: false` turns a discovered package off.
+    const listed = new Set(config.entries.map((entry) => packageNameOf(entry.use)).filter(Boolean));
     // Imported when used, as npm.ts is: a config of local files loads neither.
     const { discoverPlugins } = await import("./discover.ts");
     for (const found of await discoverPlugins(config.dir)) {
@@ -150,7 +151,7 @@ export async function createManager(
     } catch (error) {
       const reason = error instanceof PluginValidationError ? formatProblems(error.problems) : String(error);
       report.errors.push(
-        new PluginLoadError(loaded.specifier, where(config, loaded.entry), reason, { cause: error }),
+        new PluginLoadError(loaded.specifier, entryLocation(config, loaded.entry), reason, { cause: error }),
       );
     }
   }
@@ -174,7 +175,7 @@ async function loadEntry(
   remote: PreparedRemote | undefined,
 ): Promise<LoadedPlugin> {
   // Where the entry is, for error messages only: worked out when one is needed.
-  const location = () => where(config, entry);
+  const location = () => entryLocation(config, entry);
   if (typeof entry.use !== "string") {
     const name = entry.name ?? entry.use.name;
     const plugin = await instantiate(entry.use, entry, `inline:${name}`, location, context, config.dir);
@@ -413,7 +414,8 @@ async function verifyFile(path: string, sri: string): Promise<void> {
   await verifySri(path, "file", await host.readFile(path), sri);
 }
 
-function where(config: LoadedConfig, entry: NormalisedEntry): string {
+/** Where an entry sits, as load errors name it: `bernstein.config.ts: plugins[2]`. */
+export function entryLocation(config: LoadedConfig, entry: NormalisedEntry): string {
   const rel = relative(host.cwd(), config.file);
   return `${rel && !rel.startsWith("..") ? rel : config.file}: ${entry.path}`;
 }

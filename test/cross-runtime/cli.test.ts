@@ -66,6 +66,14 @@ describe("bernstein on Node and Deno", () => {
           'error: unknown command "plgins"; did you mean "plugins"?\nRun "bernstein --help" for usage.\n',
         ],
         [
+          ["--hlep"],
+          'error: unknown option "--hlep"; did you mean "--help"?\nRun "bernstein --help" for usage.\n',
+        ],
+        [
+          ["plugins", "list", "extra"],
+          'error: unexpected argument "extra"\nRun "bernstein plugins --help" for usage.\n',
+        ],
+        [
           ["plugins", "chek"],
           'error: unknown subcommand "chek"; did you mean "check"?\nRun "bernstein plugins --help" for usage.\n',
         ],
@@ -217,7 +225,9 @@ describe("bernstein on Node and Deno", () => {
     expect(node.stdout).toContain(
       "plugins[3].options.greeting: Invalid type: Expected string but received 5",
     );
-    expect(node.stdout).toContain("off   ./switched-off.ts (plugins[4] has enabled: false; not checked)");
+    expect(node.stdout).toContain(
+      "off   ./switched-off.ts (enabled: false at bernstein.config.json: plugins[4]; not checked)",
+    );
     expect(node.stdout).toContain("1 plugin(s) ok, 3 with problems, 1 disabled");
     const list = await both(["plugins", "list", "--json"], { cwd: project.dir });
     for (const result of [list.node, list.deno]) {
@@ -231,7 +241,9 @@ describe("bernstein on Node and Deno", () => {
         hooks: expect.arrayContaining(["onTaskCreated", "onQualityGateFailure"]),
       }]);
       expect(data.errors).toHaveLength(3);
-      expect(data.disabled).toEqual([{ specifier: "./switched-off.ts", entry: "plugins[4]" }]);
+      expect(data.disabled).toEqual([
+        { name: null, specifier: "./switched-off.ts", entry: "bernstein.config.json: plugins[4]" },
+      ]);
     }
   });
 

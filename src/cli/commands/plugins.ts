@@ -4,6 +4,7 @@
  * @module
  */
 import type { LoadedConfig } from "../../config.ts";
+import { entryLocation } from "../../loader/load.ts";
 import { openManager } from "../context.ts";
 import type { Output } from "../output.ts";
 
@@ -16,11 +17,15 @@ export interface PluginsOptions {
 }
 
 /** The config's entries with `enabled: false`: not loaded, but listed so that none goes unmentioned. */
-function disabledEntries(config: LoadedConfig): { specifier: string; entry: string }[] {
-  return config.entries.filter((entry) => !entry.enabled).map((entry) => ({
-    specifier: typeof entry.use === "string" ? entry.use : `inline:${entry.use.name}`,
-    entry: entry.path,
-  }));
+function disabledEntries(config: LoadedConfig): { name: string | null; specifier: string; entry: string }[] {
+  return config.entries.filter((entry) => !entry.enabled).map((entry) => {
+    const name = entry.name ?? (typeof entry.use === "string" ? undefined : entry.use.name);
+    return {
+      name: name ?? null,
+      specifier: typeof entry.use === "string" ? entry.use : `inline:${name}`,
+      entry: entryLocation(config, entry),
+    };
+  });
 }
 
 /** Lists each plugin: name, version, specifier, resolved location, hooks; then disabled entries. */
@@ -42,7 +47,7 @@ export async function list(out: Output, options: PluginsOptions): Promise<number
     out.table([
       ["name", "version", "specifier", "resolved", "hooks"],
       ...rows.map((r) => [r.name, r.version ?? "-", r.specifier, r.resolved, r.hooks.join(", ")]),
-      ...disabled.map((d) => ["-", "-", d.specifier, `disabled (${d.entry})`, "-"]),
+      ...disabled.map((d) => [d.name ?? "-", "-", d.specifier, `disabled (${d.entry})`, "-"]),
     ].map((row) => [row[0], ...row.slice(1)]));
     for (const error of report.errors) out.error(error.message);
   }
@@ -66,7 +71,10 @@ export async function check(out: Output, options: PluginsOptions): Promise<numbe
       out.line(`${out.paint("green", "ok")}    ${l.plugin.name} (${l.specifier})`);
     }
     for (const d of disabled) {
-      out.line(`${out.paint("yellow", "off")}   ${d.specifier} (${d.entry} has enabled: false; not checked)`);
+      const what = d.name !== null && d.specifier !== `inline:${d.name}`
+        ? `${d.name} (${d.specifier}; enabled: false at ${d.entry}; not checked)`
+        : `${d.specifier} (enabled: false at ${d.entry}; not checked)`;
+      out.line(`${out.paint("yellow", "off")}   ${what}`);
     }
     for (const e of report.errors) out.line(`${out.paint("red", "fail")}  ${e.message}`);
     out.line();
