@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BernsteinError } from "../errors.ts";
+import { BernsteinError, ConfigError } from "../errors.ts";
 import { filePath, host } from "../runtime/host.ts";
 import { type OptionSpec, parseArgs } from "./args.ts";
 import { UsageError } from "./usage.ts";
@@ -176,6 +176,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof BernsteinError) {
       out.error(error.message);
+      // A --json reader gets the failure on standard output too, not an empty document.
+      if (out.json) {
+        out.data({
+          ok: false,
+          error: error.message,
+          ...(error instanceof ConfigError ? { file: error.file ?? null, problems: error.problems } : {}),
+        });
+      }
       return 1;
     }
     throw error;

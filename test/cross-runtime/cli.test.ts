@@ -466,5 +466,20 @@ describe("bernstein on Node and Deno", () => {
     expect(deno.stderr).toBe(node.stderr);
     expect(node.stderr).toMatch(/^error: Invalid config ".*bernstein\.config\.json": 2 problems\n/);
     expect(node.stderr).toContain("  - hooks.timeoutMs: Invalid value: Expected >=1 but received 0");
+    const json = await both(["plugins", "check", "--json"], { cwd: project.dir });
+    for (const result of [json.node, json.deno]) {
+      expect(result.code).toBe(1);
+      const data = JSON.parse(result.stdout);
+      expect(data.ok).toBe(false);
+      expect(data.file).toMatch(/bernstein\.config\.json$/);
+      expect(data.problems).toEqual([
+        { path: "hooks.timeoutMs", message: "Invalid value: Expected >=1 but received 0" },
+        {
+          path: "plugins[0]",
+          message:
+            "expected a specifier string, [specifier, options], { use, options } or a plugin object, received a number",
+        },
+      ]);
+    }
   });
 });
