@@ -212,7 +212,11 @@ function normaliseEntry(entry: unknown, path: string, problems: Problem[]): Norm
       problems.push({
         path,
         message: `expected [specifier, options], received an array of ${entry.length} item(s)` +
-          (typeof entry[0] === "string" ? "" : " whose first item is not a specifier string"),
+          (typeof entry[0] !== "string"
+            ? " whose first item is not a specifier string"
+            : entry[0].trim() === ""
+            ? " whose specifier is empty"
+            : ""),
       });
       return undefined;
     }

@@ -199,6 +199,7 @@ describe("config validation", () => {
           { use: "./y.ts", integrity: "md5-abc" },
           { use: "./z.ts", option: {} },
           { use: " " },
+          ["", {}],
         ],
         hooks: { timeoutMs: -1, retries: 3 },
         lock: { frozen: "no" },
@@ -231,8 +232,12 @@ describe("config validation", () => {
         path: "plugins[7].use",
         message: "expected a plugin specifier or an inline plugin, received an empty specifier",
       },
+      {
+        path: "plugins[8]",
+        message: "expected [specifier, options], received an array of 2 item(s) whose specifier is empty",
+      },
     ]);
-    expect(error?.message.split("\n")[0]).toBe('Invalid config "/repo/bernstein.config.ts": 11 problems');
+    expect(error?.message.split("\n")[0]).toBe('Invalid config "/repo/bernstein.config.ts": 12 problems');
   });
 
   it("refuses a config that is not an object", () => {

@@ -6,7 +6,7 @@
  */
 import { host } from "../runtime/host.ts";
 import { loadConfig, type LoadedConfig } from "../config.ts";
-import { createManager, type LoadReport } from "../loader/load.ts";
+import { createManager, entryLocation, type LoadReport } from "../loader/load.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import type { PluginManager } from "../manager.ts";
 import type { Output } from "./output.ts";
@@ -47,4 +47,18 @@ export async function openManager(
   } finally {
     out.progressDone();
   }
+}
+
+/** The config's entries with `enabled: false`: not loaded, but listed so that none goes unmentioned. */
+export function disabledEntries(
+  config: LoadedConfig,
+): { name: string | null; specifier: string; entry: string }[] {
+  return config.entries.filter((entry) => !entry.enabled).map((entry) => {
+    const name = entry.name ?? (typeof entry.use === "string" ? undefined : entry.use.name);
+    return {
+      name: name ?? null,
+      specifier: typeof entry.use === "string" ? entry.use : `inline:${name}`,
+      entry: entryLocation(config, entry),
+    };
+  });
 }

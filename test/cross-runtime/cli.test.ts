@@ -107,6 +107,7 @@ describe("bernstein on Node and Deno", () => {
           [JSON.parse(plugin("console-reporter")), { color: false }],
           [JSON.parse(plugin("audit-log")), { path: "logs/audit.jsonl" }],
           [JSON.parse(plugin("webhook-notifier")), { url: `${receiver.url}/hook`, backoffMs: 1 }],
+          { use: "./not-today.ts", enabled: false },
         ],
       }),
     );
@@ -143,7 +144,7 @@ describe("bernstein on Node and Deno", () => {
       expect(result.stdout).toContain("agent spawned  a1 as backend via codex\n");
       expect(result.stdout).toContain('task failed    T-1 "Fix login": tests failed\n');
       expect(result.stdout).toContain(
-        "2 of 5 events delivered from events.jsonl, 3 rejected; 3 plugin(s), 0 isolated failure(s)",
+        "2 of 5 events delivered from events.jsonl, 3 rejected; 3 plugin(s) (1 disabled in the config), 0 isolated failure(s)",
       );
       expect(result.stdout).toMatch(
         /plugin\s+calls\s+errors\s+timeouts\s+p50 ms\s+max ms\nconsole-reporter\s+2\s+0\s+0/,

@@ -3,9 +3,7 @@
  *
  * @module
  */
-import type { LoadedConfig } from "../../config.ts";
-import { entryLocation } from "../../loader/load.ts";
-import { openManager } from "../context.ts";
+import { disabledEntries, openManager } from "../context.ts";
 import type { Output } from "../output.ts";
 
 /** Options of the plugins commands. */
@@ -14,18 +12,6 @@ export interface PluginsOptions {
   config?: string;
   /** Refuse remote modules not in the lockfile. */
   frozen?: boolean;
-}
-
-/** The config's entries with `enabled: false`: not loaded, but listed so that none goes unmentioned. */
-function disabledEntries(config: LoadedConfig): { name: string | null; specifier: string; entry: string }[] {
-  return config.entries.filter((entry) => !entry.enabled).map((entry) => {
-    const name = entry.name ?? (typeof entry.use === "string" ? undefined : entry.use.name);
-    return {
-      name: name ?? null,
-      specifier: typeof entry.use === "string" ? entry.use : `inline:${name}`,
-      entry: entryLocation(config, entry),
-    };
-  });
 }
 
 /** Lists each plugin: name, version, specifier, resolved location, hooks; then disabled entries. */

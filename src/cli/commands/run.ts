@@ -7,7 +7,7 @@
 import { host } from "../../runtime/host.ts";
 import { HookArgumentsError, UnknownHookError } from "../../errors.ts";
 import { demoScenario } from "../../demo/scenario.ts";
-import { openManager, UsageError } from "../context.ts";
+import { disabledEntries, openManager, UsageError } from "../context.ts";
 import { type EventLine, parseEvents } from "../events.ts";
 import type { Output } from "../output.ts";
 
@@ -39,7 +39,8 @@ export async function run(out: Output, options: RunOptions): Promise<number> {
       throw new UsageError(`cannot read events file "${options.events}": ${reason}`, "run");
     }
   }
-  const { manager, report } = await openManager(out, options);
+  const { config, manager, report } = await openManager(out, options);
+  const disabled = disabledEntries(config);
   const durations = new Map<string, number[]>();
   const stop = manager.monitor({
     after(event) {
@@ -85,6 +86,7 @@ export async function run(out: Output, options: RunOptions): Promise<number> {
     out.data({
       events: { source, delivered, rejected },
       plugins,
+      disabled,
       loadErrors: report.errors.map((e) => e.message),
       failures: failures.map((f) => ({
         plugin: f.plugin,
@@ -98,7 +100,10 @@ export async function run(out: Output, options: RunOptions): Promise<number> {
     out.line(
       `${delivered} of ${events.length} events delivered from ${source}` +
         (rejected.length > 0 ? `, ${rejected.length} rejected` : "") +
-        `; ${plugins.length} plugin(s), ${failures.length} isolated failure(s)`,
+        `; ${plugins.length} plugin(s)${
+          disabled.length > 0 ? ` (${disabled.length} disabled in the config)` : ""
+        }, ` +
+        `${failures.length} isolated failure(s)`,
     );
     out.table([
       ["plugin", "calls", "errors", "timeouts", "p50 ms", "max ms"],
