@@ -33,6 +33,7 @@ import {
   type HookRunner,
   type ImplRecord,
   needsContext,
+  NEXT_AFTER_END,
   NEXT_FROM_INSIDE,
 } from "./runner.ts";
 
@@ -179,7 +180,7 @@ class Slot {
       throw new BernsteinError(NEXT_FROM_INSIDE);
     }
     if (this.detached !== undefined) return this.detached.next();
-    throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
+    throw new BernsteinError(NEXT_AFTER_END);
   }
 }
 

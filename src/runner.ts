@@ -734,6 +734,9 @@ export class HookRunner {
 /** A frame's `inner` while the inner levels run (and after they threw). */
 const INNER_RUNNING: unique symbol = Symbol("inner running");
 
+/** What a next() called after its wrapper's call ended throws. @internal */
+export const NEXT_AFTER_END = "next() was called after the wrapper's call had ended; it does nothing now";
+
 /** What a next() called from inside the implementations it runs throws. @internal */
 export const NEXT_FROM_INSIDE =
   "next() was called from inside the implementations it runs; it cannot run them again";
@@ -807,7 +810,7 @@ export class Frame {
 
   private runNext(): unknown {
     if (this.closed) {
-      throw new BernsteinError("next() was called after the wrapper's call had ended; it does nothing now");
+      throw new BernsteinError(NEXT_AFTER_END);
     }
     if (this.called) {
       if (this.innerError !== NO_ERROR && !(this.inner instanceof Promise)) throw this.innerError;

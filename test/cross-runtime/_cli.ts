@@ -1,10 +1,10 @@
 // Runs the bernstein command under real Node (bin/bernstein.mjs) or real Deno (the
 // same flags as `deno task bernstein`) and captures what it prints.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { type Finished, runToEnd } from "./_spawn.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const BIN = join(ROOT, "bin", "bernstein.mjs");
@@ -15,11 +15,7 @@ const TASK = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks.ber
 const DENO_FLAGS = TASK.split(" ").filter((part) => part.startsWith("--"));
 
 /** What one CLI run produced. */
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CliResult = Finished;
 
 /**
  * Runs `bernstein ...args` on a runtime.
@@ -42,16 +38,7 @@ export function runCli(
     DENO_DIR: process.env.DENO_DIR,
     ...options.env,
   };
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, argv, { cwd: options.cwd ?? ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
+  return runToEnd(command, argv, { cwd: options.cwd ?? ROOT, env, stdin: options.stdin ?? "" });
 }
 
 /** The repository root. */

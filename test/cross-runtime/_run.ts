@@ -1,9 +1,9 @@
 // Runs test/fixtures/scripts/report.ts under real Node (through tsx) or real Deno,
 // in a project folder, and parses what it prints.
-import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { runToEnd } from "./_spawn.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const REPORT = join(ROOT, "test", "fixtures", "scripts", "report.ts");
@@ -56,21 +56,13 @@ export function runReport(runtime: "node" | "deno", options: RunOptions): Promis
     REPORT,
   ]];
   if (runtime === "deno") env.DENO_DIR = options.denoDir ?? join(options.dir, ".deno-dir");
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: options.dir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        resolvePromise(JSON.parse(line));
-      } catch {
-        if (code === 0) reject(new Error(`${runtime} printed no report:\n${stdout}\n${stderr}`));
-        else resolvePromise({ crash: { code, stderr } });
-      }
-    });
+  return runToEnd(command, args, { cwd: options.dir, env }).then(({ code, stdout, stderr }) => {
+    const line = stdout.trim().split("\n").at(-1) ?? "";
+    try {
+      return JSON.parse(line);
+    } catch {
+      if (code === 0) throw new Error(`${runtime} printed no report:\n${stdout}\n${stderr}`);
+      return { crash: { code, stderr } };
+    }
   });
 }

@@ -3,11 +3,11 @@
 // and `deno test`, which end a test whose event loop ran dry); settled calls under a
 // long deadline, and a shut-down manager, must not. Real Node and real Deno, in
 // processes of their own.
-import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { type Finished, runToEnd } from "./_spawn.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const SCRIPTS = join(ROOT, "test", "fixtures", "scripts");
@@ -15,39 +15,27 @@ const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
 const REGISTER = join(ROOT, "bin", "register.mjs");
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+interface Outcome extends Finished {
   /** The last line of standard output, parsed, if it is JSON. */
   out: Record<string, unknown> | undefined;
   ms: number;
 }
 
 /** Runs a command in the repository; killed after 30 s, so that a process held open fails its test. */
-function spawnIn(command: string, args: string[]): Promise<Outcome> {
+async function spawnIn(command: string, args: string[]): Promise<Outcome> {
   const started = performance.now();
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-      timeout: 30_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", fail);
-    child.on("close", (code) => {
-      let out: Record<string, unknown> | undefined;
-      try {
-        out = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
-      } catch {
-        out = undefined;
-      }
-      done({ code, stdout, stderr, out, ms: performance.now() - started });
-    });
+  const finished = await runToEnd(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    timeoutMs: 30_000,
   });
+  let out: Record<string, unknown> | undefined;
+  try {
+    out = JSON.parse(finished.stdout.trim().split("\n").at(-1) ?? "");
+  } catch {
+    out = undefined;
+  }
+  return { ...finished, out, ms: performance.now() - started };
 }
 
 /** Runs test/fixtures/scripts/lifetime.ts in `mode`. */
