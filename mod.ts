@@ -75,7 +75,9 @@ export {
   type SetupContext,
   type WrapperFunction,
 } from "./src/plugin.ts";
-export type { AfterEvent, BeforeEvent, FailureRecord, Monitor, PluginStats } from "./src/runner.ts";
+export type { AfterEvent, BeforeEvent, Monitor } from "./src/monitor.ts";
+export type { FailureRecord } from "./src/outcome.ts";
+export type { PluginStats } from "./src/stats.ts";
 export {
   type ArgsSchema,
   type DeepReadonly,

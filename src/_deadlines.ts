@@ -1,4 +1,5 @@
-// Deadlines for pending implementations without a timer, an allocation or a clock
+// The one deadline mechanism: pending implementations, pending wrappers and plugins
+// shutting down are all watched here, without a timer, an allocation or a clock
 // read each. A wheel per distinct timeout watches the asynchronous calls whose
 // current implementation has that timeout. It ticks every timeout/16 ms while it
 // watches anything, reading the clock once per tick. A call notes the tick count
@@ -8,7 +9,7 @@
 // timer jitter, without drift under load.
 import { host, type HostInterval } from "./runtime/host.ts";
 
-/** A call that can time out: AsyncRun. */
+/** Something that can time out: a pending call, wrapper or shutdown. */
 export interface Watched {
   /**
    * Which implementation the call is waiting for. The call only moves this on;
@@ -22,6 +23,8 @@ export interface Watched {
   sinceTick: number;
   /** Position in the wheel's list, kept by the wheel. */
   watchIndex: number;
+  /** Time already used before it was watched (a wrapper whose clock stopped), counted towards the deadline. */
+  readonly usedMs: number;
   /** The current implementation is due. */
   expire(): void;
 }
@@ -38,6 +41,38 @@ export class Deadlines {
     let wheel = this.wheels.get(timeoutMs);
     if (wheel === undefined) this.wheels.set(timeoutMs, wheel = new Wheel(timeoutMs));
     return wheel;
+  }
+
+  /**
+   * Settles like `work`, or rejects with `onTimeout()` once `timeoutMs` have passed.
+   *
+   * @param work What to wait for.
+   * @param timeoutMs The deadline.
+   * @param onTimeout The error to reject with.
+   * @returns A promise of `work`'s value.
+   */
+  race<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const wheel = this.wheel(timeoutMs);
+      let watching = true;
+      const done = (): void => {
+        if (watching) wheel.unwatch(item);
+        watching = false;
+      };
+      const item: Watched = {
+        index: 0,
+        seenIndex: 0,
+        sinceTick: 0,
+        watchIndex: -1,
+        usedMs: 0,
+        expire: () => {
+          done();
+          reject(onTimeout());
+        },
+      };
+      wheel.watch(item);
+      work.then((value) => (done(), resolve(value)), (error) => (done(), reject(error)));
+    });
   }
 
   /** Lets the process exit: idle wheels stop, busy ones stop holding the process open. */
@@ -132,7 +167,7 @@ export class Wheel {
       const after = item.sinceTick + 1;
       if (after > tick) continue;
       const bound = tick - after < HISTORY ? this.times[after % HISTORY] : -Infinity;
-      if (now - bound >= this.timeoutMs) item.expire();
+      if (now - bound + item.usedMs >= this.timeoutMs) item.expire();
     }
     if (watched.length > 0) {
       this.idleTicks = 0;

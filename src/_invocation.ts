@@ -1,10 +1,12 @@
-// Small pieces both call paths share: the per-invocation context, the SKIP marker
-// and the thenable test.
+// Small pieces the call loop, the generated call lists and the wrappers share: the
+// per-invocation context, the markers and the thenable test.
 import type { Logger } from "./logger.ts";
 import type { HookContext } from "./plugin.ts";
 
 /** Marks an invocation that failed or was skipped: it contributes no result. */
 export const SKIP: unique symbol = Symbol("skip");
+/** What a generated call list returns when an implementation is pending (left on the run). */
+export const PENDING: unique symbol = Symbol("pending");
 /** Marks "no error yet" where undefined could be a thrown value. */
 export const NO_ERROR: unique symbol = Symbol("none");
 

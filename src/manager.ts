@@ -13,6 +13,10 @@ import {
 } from "./errors.ts";
 import { type BernsteinHookSpecs, bernsteinHookSpecs } from "./hookspecs.ts";
 import { createLogger, type Logger, scopedLogger } from "./logger.ts";
+import { createPluginState, createRecord, HookCaller, type ImplRecord, type PluginState } from "./hooks.ts";
+import type { Monitor } from "./monitor.ts";
+import type { FailureRecord } from "./outcome.ts";
+import { callsOf, type PluginStats, totalMsOf } from "./stats.ts";
 import {
   checkPluginShape,
   type HookImplOptions,
@@ -22,15 +26,7 @@ import {
   type Plugin,
   type PluginFactory,
 } from "./plugin.ts";
-import {
-  type FailureRecord,
-  HookCaller,
-  HookRunner,
-  type ImplRecord,
-  type Monitor,
-  type PluginState,
-  type PluginStats,
-} from "./runner.ts";
+import { HookRunner } from "./runner.ts";
 import {
   assertHookSpecs,
   type HookCallArgs,
@@ -146,6 +142,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   readonly hook: HookCallers<S> = Object.create(null);
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  readonly #everyCall: boolean;
   readonly #runner: HookRunner;
   readonly #specs = new Map<string, HookSpecEntry>();
   readonly #callers = new Map<string, HookCaller>();
@@ -173,13 +170,13 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
         `Cannot create plugin manager: onError must be "isolate" or "throw", not "${options.onError}"`,
       );
     }
+    this.#everyCall = everyCall(options.timing);
     this.#runner = new HookRunner({
       strict: options.onError === "throw",
       validate: options.validate ?? true,
       breakerThreshold: breaker,
       maxFailures: positive(options.maxRecordedFailures, 1000, "maxRecordedFailures"),
       logger: this.#logger,
-      sampleMask: timingMask(options.timing),
     });
     this.#addSpecs(options.specs ?? bernsteinHookSpecs, options.specsSource ?? "bernstein");
   }
@@ -272,18 +269,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     if (problems.length > 0) throw new PluginValidationError(name, problems);
 
     for (const entry of ownSpecs.values()) this.#commitSpec(entry);
-    const state: PluginState = {
-      plugin,
-      name,
-      logger: scopedLogger(this.#logger, name),
-      stats: { calls: 0, errors: 0, timeouts: 0, totalMs: 0, maxMs: 0 },
-      lifetime: new AbortController(),
-      consecutiveFailures: 0,
-      suspended: false,
-      removed: false,
-      off: false,
-      records: [],
-    };
+    const state = createPluginState(plugin, this.#logger);
     this.#plugins.set(name, state);
     const seq = this.#seq++;
     const replays: ImplRecord[] = [];
@@ -451,11 +437,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
    * @returns A function that removes the monitor.
    */
   monitor(monitor: Monitor): () => void {
-    const runner = this.#runner;
-    runner.monitors = [...runner.monitors, monitor];
-    return () => {
-      runner.monitors = runner.monitors.filter((m) => m !== monitor);
-    };
+    return this.#runner.monitors.add(monitor);
   }
 
   /**
@@ -467,9 +449,9 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
     return [...this.#plugins.values()].map((state) => ({
       name: state.name,
       ...state.stats,
-      calls: callsOf(state),
+      calls: callsOf(state.records),
       // Durations are sampled: each hook's weighted samples scaled to its calls.
-      totalMs: totalOf(state),
+      totalMs: totalMsOf(state.records),
       suspended: state.suspended,
       consecutiveFailures: state.consecutiveFailures,
     }));
@@ -480,7 +462,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
    * `maxRecordedFailures`.
    */
   get failures(): readonly FailureRecord[] {
-    return this.#runner.failures;
+    return this.#runner.out.failures;
   }
 
   /**
@@ -521,10 +503,14 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
       const close = state.plugin.shutdown;
       if (close !== undefined) {
         try {
-          await deadline(Promise.resolve().then(() => close.call(state.plugin)), this.#timeoutMs, state.name);
+          await this.#runner.deadlines.race(
+            Promise.resolve().then(() => close.call(state.plugin)),
+            this.#timeoutMs,
+            () => new BernsteinError(`Plugin "${state.name}" did not shut down within ${this.#timeoutMs} ms`),
+          );
         } catch (error) {
           first ??= error;
-          this.#runner.failures.push({
+          this.#runner.out.keep({
             plugin: state.name,
             hook: "shutdown",
             kind: "error",
@@ -593,7 +579,11 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
 
   #commitSpec(entry: HookSpecEntry): void {
     this.#specs.set(entry.name, entry);
-    const caller = new HookCaller(entry.name, entry.spec, entry.source, this.#timeoutMs);
+    const caller = new HookCaller(entry.name, entry.spec, {
+      source: entry.source,
+      defaultTimeoutMs: this.#timeoutMs,
+      everyCall: this.#everyCall,
+    });
     this.#callers.set(entry.name, caller);
     (this.hook as Record<string, unknown>)[entry.name] = (args: unknown) => this.#runner.call(caller, args);
     for (let i = 0; i < this.#pendingImpls.length; i++) {
@@ -605,43 +595,12 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   }
 
   #makeRecord(caller: HookCaller, state: PluginState, impl: unknown, seq: number): ImplRecord {
-    type Fn = (...args: unknown[]) => unknown;
-    const options = (typeof impl === "function" ? { handler: impl } : impl) as HookImplOptions & {
-      handler?: Fn;
-      wrapper?: Fn;
-    };
-    const wrapper = options.wrapper !== undefined;
-    const fn = (options.wrapper ?? options.handler) as Fn;
     if (caller.spec.deprecated) {
       this.#logger.warn(
         `Plugin "${state.name}" implements deprecated hook "${caller.name}": ${caller.spec.deprecated}`,
       );
     }
-    return {
-      state,
-      caller,
-      fn,
-      wrapper,
-      rank: options.tryFirst ? 0 : options.tryLast ? 2 : 1,
-      seq,
-      ownTimeoutMs: options.timeoutMs,
-      // As rebuild() would set it: a historic replay runs before the record joins the lists.
-      timeoutMs: options.timeoutMs ?? caller.spec.timeoutMs ?? this.#timeoutMs,
-      ticks: 0,
-      sampledCalls: 0,
-      sampledMs: 0,
-      exactCalls: 0,
-      exactMs: 0,
-      lastSampleMs: NaN,
-      checksResult: caller.spec.result !== undefined && this.#runner.settings.validate,
-      wantsCtx: undefined,
-      sharedCtx: {
-        plugin: state.name,
-        hook: caller.name,
-        logger: state.logger,
-        signal: state.lifetime.signal,
-      },
-    };
+    return createRecord(caller, state, { impl, seq, validate: this.#runner.settings.validate });
   }
 
   #insert(record: ImplRecord, invalidate = true): void {
@@ -661,25 +620,9 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
   }
 }
 
-/** Sampled durations scaled to the calls they stand for, plus the exact ones. */
-function totalOf(state: PluginState): number {
-  let total = 0;
-  for (const r of state.records) {
-    total += r.exactMs;
-    if (r.sampledCalls > 0) total += r.sampledMs * (r.ticks - r.exactCalls) / r.sampledCalls;
-  }
-  return total;
-}
-
-function callsOf(state: PluginState): number {
-  let calls = 0;
-  for (const record of state.records) calls += record.ticks;
-  return calls;
-}
-
-function timingMask(timing: "sampled" | "every-call" | undefined): number {
-  if (timing === undefined || timing === "sampled") return 15;
-  if (timing === "every-call") return 0;
+function everyCall(timing: "sampled" | "every-call" | undefined): boolean {
+  if (timing === undefined || timing === "sampled") return false;
+  if (timing === "every-call") return true;
   throw new HookSpecError(
     `Cannot create plugin manager: timing must be "sampled" or "every-call", not "${timing}"`,
   );
@@ -705,15 +648,4 @@ function positive(value: number | undefined, fallback: number, what: string): nu
     );
   }
   return value;
-}
-
-function deadline(work: Promise<unknown>, ms: number, plugin: string): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new BernsteinError(`Plugin "${plugin}" did not shut down within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

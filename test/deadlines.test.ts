@@ -13,6 +13,7 @@ describe("deadline wheels", () => {
       seenIndex: 0,
       sinceTick: wheel.ticks,
       watchIndex: -1,
+      usedMs: 0,
       expire() {
         expired.push(performance.now() - started);
         wheel.unwatch(item);
@@ -37,6 +38,7 @@ describe("deadline wheels", () => {
         seenIndex: 0,
         sinceTick: wheel.ticks,
         watchIndex: -1,
+        usedMs: 0,
         expire: () => (expired.push(n), wheel.unwatch(item)),
       };
       return item;
@@ -59,6 +61,7 @@ describe("deadline wheels", () => {
       seenIndex: 0,
       sinceTick: 0,
       watchIndex: -1,
+      usedMs: 0,
       expire() {
         expiredAt = performance.now() - started;
         wheel.unwatch(item);

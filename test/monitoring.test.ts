@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AfterEvent, BeforeEvent } from "../src/runner.ts";
+import type { AfterEvent, BeforeEvent } from "../src/monitor.ts";
 import { makeTask, sleep, testManager } from "./_helpers.ts";
 
 const args = { task: makeTask() };
