@@ -19,10 +19,10 @@ import { Monitors } from "./monitor.ts";
 import { type Invocation, Outcomes, type OutcomeSettings } from "./outcome.ts";
 import { issueToProblem } from "./plugin.ts";
 import { runLevel, type WrapperHost } from "./wrappers.ts";
-import type { PlainList, Step, StepRun } from "./_compiled.ts";
+import type { PlainList, StepRun, Variant } from "./_compiled.ts";
 import { Deadlines, type Watched, type Wheel } from "./_deadlines.ts";
 import { deepFreeze, frozenCopy } from "./_freeze.ts";
-import { InvocationContext, NO_ERROR, PENDING, SKIP } from "./_invocation.ts";
+import { InvocationContext, NO_ERROR, PENDING } from "./_invocation.ts";
 
 /** How the runner behaves; fixed for a manager's lifetime. @internal */
 export interface RunnerSettings extends OutcomeSettings {
@@ -196,11 +196,11 @@ function capture(resolve: Resolve, reject: Reject): void {
 
 /**
  * One call of a plain list. It runs the list's generated code synchronously; from
- * the first implementation that returns a thenable it goes on asynchronously,
- * awaiting each pending implementation while a deadline wheel watches it, and runs
- * the generated code again from the next index. If the deadline passes first,
- * expire() marks this run dead and a new run carries on from the next
- * implementation; when the late implementation settles, the dead run only logs it.
+ * the first implementation that returns a thenable the list's async function awaits
+ * each pending implementation while a deadline wheel watches it (see _compiled.ts).
+ * If the deadline passes first, expire() marks this run dead and a new run carries
+ * on from the next implementation; when the late implementation settles, the dead
+ * run only logs it.
  */
 class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   readonly host: HookRunner;
@@ -213,10 +213,10 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   /** Whether the monitors see this call's invocations. */
   monitored: boolean;
   /** The variant of the list this call runs. */
-  step: Step<ImplRecord>;
+  variant: Variant<ImplRecord>;
   start: number;
   acc: unknown[] | undefined;
-  /** The implementation being awaited (and, for the wheel, watched). */
+  /** The implementation being called or awaited (and, for the wheel, watched). */
   index: number;
   pending: PromiseLike<unknown> | undefined;
   ctx: unknown;
@@ -229,7 +229,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   seenIndex = -1;
   watchIndex = -1;
   readonly usedMs = 0;
-  private dead = false;
+  dead = false;
   private wheel: Wheel | undefined = undefined;
 
   // Fields set here, not as parameter properties: Node's type stripping loads only erasable syntax.
@@ -242,7 +242,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     this.weight = weight;
     const monitored = host.monitors.list.length > 0;
     this.monitored = monitored;
-    this.step = monitored ? list.monitored : weight > 0 ? list.timed : list.untimed;
+    this.variant = monitored ? list.monitored : weight > 0 ? list.timed : list.untimed;
     this.start = 0;
     this.acc = undefined;
     this.index = 0;
@@ -254,8 +254,34 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
 
   /** Runs the call: its result, or a promise of it once an implementation is pending. */
   go(): unknown {
-    const result = this.step(this, 0);
+    const result = this.variant.run(this, 0);
     return result === PENDING ? this.begin() : result;
+  }
+
+  /** Watches the awaited implementation on the wheel of its deadline; moving `index` on is all a wheel needs (see Watched). */
+  watch(): void {
+    const timeoutMs = this.list.impls[this.index].timeoutMs;
+    const wheel = this.wheel;
+    if (wheel !== undefined && wheel.timeoutMs === timeoutMs) return;
+    wheel?.unwatch(this);
+    (this.wheel = this.host.deadlines.wheel(timeoutMs)).watch(this);
+  }
+
+  /** The awaited implementation settled after its deadline: logged, and nothing else. */
+  late(kind: "ok" | "error"): void {
+    this.out.late(this.list.impls[this.index], kind === "ok" ? "returned" : "failed");
+  }
+
+  /** The call's result: stop watching and settle. */
+  finish(result: unknown): void {
+    this.unwatch();
+    this.resolve(result);
+  }
+
+  /** An exception escaped the call: stop watching and reject. */
+  fail(error: unknown): void {
+    this.unwatch();
+    this.reject(error);
   }
 
   /** The current pending implementation is due: the call goes on without it. */
@@ -268,7 +294,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     if (this.ctx instanceof InvocationContext) this.ctx.abort(error);
     const rest = new Run(this.host, this.list, this.args, this.weight);
     rest.monitored = this.monitored;
-    rest.step = this.step;
+    rest.variant = this.variant;
     rest.index = this.index;
     rest.acc = this.acc;
     rest.resolve = this.resolve;
@@ -289,7 +315,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     capturing = this;
     const promise = new Promise<unknown>(capture);
     capturing = previous;
-    void this.drive();
+    void this.variant.drive(this, this.pending!);
     return promise;
   }
 
@@ -297,60 +323,12 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   private resume(): void {
     let result: unknown;
     try {
-      result = this.step(this, this.index + 1);
+      result = this.variant.run(this, this.index + 1);
     } catch (thrown) {
       return this.reject(thrown);
     }
-    if (result === PENDING) void this.drive();
+    if (result === PENDING) void this.variant.drive(this, this.pending!);
     else this.resolve(result);
-  }
-
-  /** Awaits each pending implementation in turn, recording it and running the list on from the next. */
-  private async drive(): Promise<void> {
-    // Few locals live across the await: suspending an async function saves them,
-    // so the run's state stays in fields.
-    let thenable = this.pending!;
-    try {
-      for (;;) {
-        const record = this.list.impls[this.index];
-        // Moving this.index on is all the wheel needs (see Watched), unless the deadline differs.
-        const wheel = this.wheel;
-        if (wheel === undefined || wheel.timeoutMs !== record.timeoutMs) this.watch(record.timeoutMs);
-        let value: unknown;
-        let kind: "ok" | "error" = "ok";
-        try {
-          value = await thenable;
-        } catch (thrown) {
-          value = thrown;
-          kind = "error";
-        }
-        if (this.dead) return this.out.late(record, kind === "ok" ? "returned" : "failed");
-        value = this.out.record(record, this, value, kind);
-        if (value !== SKIP && value !== undefined && value !== null) {
-          if (this.list.first) return this.finish(value);
-          (this.acc ??= []).push(value);
-        }
-        const result = this.step(this, this.index + 1);
-        if (result !== PENDING) return this.finish(result);
-        thenable = this.pending!;
-      }
-    } catch (thrown) {
-      this.unwatch();
-      this.reject(thrown);
-    }
-  }
-
-  /** Moves this run to the wheel of `timeoutMs`. */
-  private watch(timeoutMs: number): void {
-    this.wheel?.unwatch(this);
-    const wheel = this.wheel = this.host.deadlines.wheel(timeoutMs);
-    wheel.watch(this);
-  }
-
-  /** The call's result: stop watching and settle. */
-  private finish(result: unknown): void {
-    this.unwatch();
-    this.resolve(result);
   }
 
   private unwatch(): void {
