@@ -47,8 +47,9 @@ export interface StepRun<R, I = unknown> {
   readonly out: { record(record: R, run: I, value: unknown, kind: "ok" | "error"): unknown };
   /** Told of each start in the monitored variant. */
   readonly monitors: { before(record: R, args: unknown): void };
-  /** When the current implementation started (timed variants). */
+  /** When the current implementation started and ended (timed variants). */
   start: number;
+  end: number;
   /** The results so far (list hooks). */
   acc: unknown[] | undefined;
   /** The implementation being called or awaited. */
@@ -219,6 +220,7 @@ function awaiting(length: number, v: Shape): string[] {
     `      run.watch();`,
     `      kind = "ok";`,
     `      try { result = await thenable; } catch (error) { result = error; kind = "error"; }`,
+    ...(v.timed ? [`      run.end = performance.now();`] : []),
     `      if (run.dead) return run.late(kind);`,
     `      {`,
     `      const R = IMPLS[run.index];`,
@@ -285,7 +287,9 @@ function invocation(site: Site, v: Shape): string[] {
     ...site.ctx.map((line) => `    ${line}`),
     ...(v.monitored ? [`    run.monitors.before(${R}, args);`] : []),
     ...(v.timed ? [`    run.start = performance.now();`] : []),
-    `    try { result = ${F}(args, ${site.ctxName}); } catch (error) { result = run.out.record(${R}, run, error, "error"); }`,
+    v.timed
+      ? `    try { result = ${F}(args, ${site.ctxName}); run.end = performance.now(); } catch (error) { run.end = performance.now(); result = run.out.record(${R}, run, error, "error"); }`
+      : `    try { result = ${F}(args, ${site.ctxName}); } catch (error) { result = run.out.record(${R}, run, error, "error"); }`,
     ...nothing,
     `      if (result !== null && (typeof result === "object" || typeof result === "function") && typeof result.then === "function") {`,
     `        ${site.pending}`,

@@ -36,6 +36,8 @@ export interface Invocation {
   readonly weight: number;
   /** When the invocation started (performance.now()), when measured. */
   readonly start: number;
+  /** When it ended, when measured: read by the caller right after it returned, threw or settled. */
+  readonly end: number;
   /** Whether the monitors were told of its start (they are then told of its end). */
   readonly monitored: boolean;
   /** Time spent in the inner levels of a wrapper, which is not its own. */
@@ -115,7 +117,7 @@ export class Outcomes {
       value = parsed.output;
     }
     if (inv.weight > 0) {
-      const durationMs = performance.now() - inv.start - inv.innerMs;
+      const durationMs = inv.end - inv.start - inv.innerMs;
       countSample(record, durationMs, inv.weight);
       if (inv.monitored) {
         this.monitors.after(record, inv.args, { outcome: "ok", durationMs, result: value, error: undefined });
@@ -159,7 +161,7 @@ export class Outcomes {
     const state = record.state;
     const measured = inv.weight > 0;
     const durationMs = measured
-      ? performance.now() - inv.start - inv.innerMs
+      ? inv.end - inv.start - inv.innerMs
       : kind === "timeout"
       ? record.timeoutMs
       : 0;

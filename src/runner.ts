@@ -215,6 +215,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   /** The variant of the list this call runs. */
   variant: Variant<ImplRecord>;
   start: number;
+  end: number;
   acc: unknown[] | undefined;
   /** The implementation being called or awaited (and, for the wheel, watched). */
   index: number;
@@ -244,6 +245,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     this.monitored = monitored;
     this.variant = monitored ? list.monitored : weight > 0 ? list.timed : list.untimed;
     this.start = 0;
+    this.end = 0;
     this.acc = undefined;
     this.index = 0;
     this.pending = undefined;
@@ -292,6 +294,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     const record = this.list.impls[this.index];
     const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
     if (this.ctx instanceof InvocationContext) this.ctx.abort(error);
+    this.end = performance.now();
     const rest = new Run(this.host, this.list, this.args, this.weight);
     rest.monitored = this.monitored;
     rest.variant = this.variant;

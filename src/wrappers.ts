@@ -111,8 +111,10 @@ function invoke(record: ImplRecord, frame: Frame): unknown {
     const fn = record.fn;
     result = fn(call.args, frame.next, ctx);
   } catch (error) {
+    if (frame.weight > 0) frame.end = performance.now();
     return host.out.record(record, frame, error, "error");
   }
+  if (frame.weight > 0) frame.end = performance.now();
   if (isThenable(result)) return new PendingWrapper(record, frame, ctx).settle(result);
   return host.out.record(record, frame, result, "ok");
 }
@@ -128,8 +130,9 @@ export class Frame implements Invocation {
   readonly args: unknown;
   /** 0 when this invocation is not timed, else the calls it stands for. */
   weight: number;
-  /** When the wrapper started, when timed. */
+  /** When the wrapper started and ended, when timed. */
   start: number;
+  end: number;
   /** Whether the monitors saw it start. */
   monitored: boolean;
   /** Time spent in the inner levels, which is not the wrapper's own (measured when timed). */
@@ -153,6 +156,7 @@ export class Frame implements Invocation {
     this.depth = depth;
     this.weight = 0;
     this.start = 0;
+    this.end = 0;
     this.monitored = false;
     this.innerMs = 0;
     this.innerError = NO_ERROR;
@@ -301,6 +305,7 @@ class PendingWrapper implements Watched {
     this.wheel?.unwatch(this);
     this.wheel = undefined;
     this.frame.clock = undefined;
+    if (this.frame.weight > 0) this.frame.end = performance.now();
     try {
       this.resolve(this.frame.call.host.out.record(this.record, this.frame, value, kind));
     } catch (thrown) {
