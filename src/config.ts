@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname, extname, join, relative, resolve } from "./runtime/path.ts";
+import { dirname, displayPath, extname, join, resolve } from "./runtime/path.ts";
 import * as v from "valibot";
 import { ConfigError, type Problem } from "./errors.ts";
 import { describe as kind, isPluginFactory, type Plugin, type PluginFactory } from "./plugin.ts";
@@ -447,11 +447,6 @@ function configKeysAt(parent: string): string[] {
 /** "no such file", with the full path when the name shown is relative: npm run and deno task pick the working folder. */
 function noSuchFile(path: string): string {
   return displayPath(path) === path ? "no such file" : `no such file (${path})`;
-}
-
-function displayPath(file: string): string {
-  const rel = relative(host.cwd(), file);
-  return rel && !rel.startsWith("..") ? rel : file;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -208,15 +208,6 @@ function help(out: Output, command: string): number {
   return 0;
 }
 
-// A closed pipe (bernstein hooks | head) ends the output, not the process with a stack
-// trace (on Deno, host.write sees to that).
-if (host.name === "node") {
-  const process = globalThis.process;
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
-}
+// A closed pipe (bernstein hooks | head) ends the output, not the process with a stack trace.
+host.endOnBrokenPipe();
 host.setExitCode(await main(host.args()));

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { relative, resolve } from "../runtime/path.ts";
+import { displayPath, resolve } from "../runtime/path.ts";
 import type { LoadedConfig, NormalisedEntry } from "../config.ts";
 import { formatProblems, LoadFailedError, PluginLoadError, PluginValidationError } from "../errors.ts";
 import { createLogger, type Logger, scopedLogger } from "../logger.ts";
@@ -18,7 +18,7 @@ import {
   isPluginFactory,
   type Plugin,
 } from "../plugin.ts";
-import { filePath, fileUrl, host, importModule, runtime } from "../runtime/mod.ts";
+import { filePath, fileUrl, host, importModule } from "../runtime/mod.ts";
 import { type ParsedSpecifier, parseSpecifier } from "./specifier.ts";
 import { verifySri } from "./sri.ts";
 import type { RemoteSettings } from "./remote/resolver.ts";
@@ -223,7 +223,7 @@ async function loadEntry(
       const linked = remote?.linked?.plugins.get(url);
       if (linked !== undefined && "error" in linked) return fail(linked.error.message, linked.error);
       importUrl = linked?.importUrl;
-      if (runtime().name === "deno" && entry.integrity) {
+      if (host.importsRemote && entry.integrity) {
         // Deno imports natively; check the SRI hash with our own (cached, lockless) fetch first. No
         // lock: the config's may not be the one Deno uses, and its pins could pick another version.
         try {
@@ -388,7 +388,7 @@ async function prepareRemote(
       ),
     ),
   };
-  if (runtime().name !== "node") return { settings };
+  if (host.importsRemote) return { settings };
   let linked: Linked | undefined;
   if (link) {
     const { linkRemotePlugins } = await import("./remote/link.ts");
@@ -416,8 +416,7 @@ async function verifyFile(path: string, sri: string): Promise<void> {
 
 /** Where an entry sits, as load errors name it: `bernstein.config.ts: plugins[2]`. */
 export function entryLocation(config: LoadedConfig, entry: NormalisedEntry): string {
-  const rel = relative(host.cwd(), config.file);
-  return `${rel && !rel.startsWith("..") ? rel : config.file}: ${entry.path}`;
+  return `${displayPath(config.file)}: ${entry.path}`;
 }
 
 function packageNameOf(use: NormalisedEntry["use"]): string | undefined {

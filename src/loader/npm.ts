@@ -6,7 +6,7 @@
  * @module
  */
 import { dirname, join, resolve } from "../runtime/path.ts";
-import { fileUrl, host, runtime } from "../runtime/mod.ts";
+import { fileUrl, host } from "../runtime/mod.ts";
 
 /** An installed package, resolved. */
 export interface ResolvedPackage {
@@ -51,7 +51,7 @@ export async function resolveNpm(
   fromDir: string,
 ): Promise<ResolvedPackage> {
   const install = `npm install ${name}${range ? `@${range}` : ""}`;
-  // semver is loaded only when a range is given: it is many CommonJS files, slow to start on Deno.
+  // semver is loaded only when a range is given: it is many CommonJS files, slow for Deno to start.
   const semver = range === undefined ? undefined : (await import("semver")).default;
   if (range !== undefined && semver!.validRange(range) === null) {
     throw new Error(`"${range}" is not a valid version range`);
@@ -132,11 +132,8 @@ function pickTarget(target: unknown): string | undefined {
     return undefined;
   }
   if (typeof target === "object" && target !== null) {
-    const conditions = runtime().name === "deno"
-      ? ["deno", "node", "import", "default"]
-      : ["node", "import", "default"];
     for (const [condition, value] of Object.entries(target)) {
-      if (!conditions.includes(condition)) continue;
+      if (!host.exportConditions.includes(condition)) continue;
       const picked = pickTarget(value);
       if (picked !== undefined) return picked;
     }

@@ -37,6 +37,14 @@ export interface Host {
   readonly version: string;
   /** Whether this is Windows (backslashes separate folders, drive letters, UNC shares). */
   readonly windows: boolean;
+  /** The process id. */
+  readonly pid: number;
+  /** Whether paths that differ only in case name the same file (Windows: `C:` and `c:`). */
+  readonly caseInsensitivePaths: boolean;
+  /** Whether `import()` loads `jsr:` and `https:` modules itself (Deno), with its own cache and lock. */
+  readonly importsRemote: boolean;
+  /** The conditions an npm package's `exports` are read with, in order (Deno's own first, on Deno). */
+  readonly exportConditions: readonly string[];
   /** The working directory. */
   cwd(): string;
   /** An environment variable, or undefined when unset (or not readable). */
@@ -51,10 +59,24 @@ export interface Host {
   exit(code: number): never;
   /** The code the process exits with when it ends by itself. */
   setExitCode(code: number): void;
+  /**
+   * Lets a closed pipe (`bernstein hooks | head`) end the process quietly with its
+   * exit code, instead of with a stack trace. On Deno, `write` sees to it already.
+   */
+  endOnBrokenPipe(): void;
   /** Reads a UTF-8 text file. */
   readTextFile(path: string): Promise<string>;
   /** Reads a file's bytes. */
   readFile(path: string): Promise<Uint8Array<ArrayBuffer>>;
+  /** Writes a UTF-8 text file, replacing it. */
+  writeTextFile(path: string, text: string): Promise<void>;
+  /**
+   * Replaces a file through a temporary file beside it and a rename, so that a
+   * reader (another process too) sees the old file or the new one, never half of one.
+   */
+  writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
+  /** The path with symbolic links resolved. */
+  realPath(path: string): Promise<string>;
   /** What is at a path: a file, a directory, something else, or nothing (undefined). */
   kindOf(path: string): Promise<"file" | "directory" | "other" | undefined>;
   /** The names in a directory. */
@@ -74,6 +96,7 @@ export interface Host {
 /** The parts of the Deno namespace used here, typed for Node's type-checker too. */
 interface DenoApi {
   readonly version: { readonly deno: string };
+  readonly pid: number;
   readonly build: { readonly os: string };
   readonly args: string[];
   readonly stdout: DenoStream;
@@ -84,6 +107,10 @@ interface DenoApi {
   exit(code: number): never;
   readTextFile(path: string): Promise<string>;
   readFile(path: string): Promise<Uint8Array<ArrayBuffer>>;
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  writeTextFile(path: string, text: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  realPath(path: string): Promise<string>;
   stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
   readDir(path: string): AsyncIterable<{ name: string }>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;
@@ -115,6 +142,11 @@ function isDirectory(error: unknown): boolean {
   return DIRECTORY.has(code as string) || DIRECTORY.has(name as string);
 }
 
+/** A temporary file's name beside `path`: unique to this process and call, swept by its `.tmp` ending. */
+function temporaryName(path: string, pid: number): string {
+  return `${path}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
+}
+
 function denoHost(deno: DenoApi): Host {
   const encoder = new TextEncoder();
   const writeAll = (stream: DenoStream, bytes: Uint8Array) => {
@@ -124,6 +156,10 @@ function denoHost(deno: DenoApi): Host {
     name: "deno",
     version: deno.version.deno,
     windows: deno.build.os === "windows",
+    pid: deno.pid,
+    caseInsensitivePaths: deno.build.os === "windows",
+    importsRemote: true,
+    exportConditions: ["deno", "node", "import", "default"],
     cwd: () => deno.cwd(),
     env(name) {
       try {
@@ -145,8 +181,16 @@ function denoHost(deno: DenoApi): Host {
     isTerminal: (stream) => (stream === "stdout" ? deno.stdout : deno.stderr).isTerminal(),
     exit: (code) => deno.exit(code),
     setExitCode: (code) => void (deno.exitCode = code),
+    endOnBrokenPipe() {},
     readTextFile: (path) => deno.readTextFile(path),
     readFile: (path) => deno.readFile(path),
+    writeTextFile: (path, text) => deno.writeTextFile(path, text),
+    async writeFileAtomic(path, data) {
+      const temporary = temporaryName(path, deno.pid);
+      await deno.writeFile(temporary, typeof data === "string" ? encoder.encode(data) : data);
+      await deno.rename(temporary, path);
+    },
+    realPath: (path) => deno.realPath(path),
     async kindOf(path) {
       try {
         const info = await deno.stat(path);
@@ -199,6 +243,10 @@ function nodeHost(): Host {
     name: "node",
     version: process.versions.node,
     windows: process.platform === "win32",
+    pid: process.pid,
+    caseInsensitivePaths: process.platform === "win32",
+    importsRemote: false,
+    exportConditions: ["node", "import", "default"],
     cwd: () => process.cwd(),
     env: (name) => process.env[name],
     args: () => process.argv.slice(2),
@@ -206,8 +254,23 @@ function nodeHost(): Host {
     isTerminal: (stream) => process[stream].isTTY === true,
     exit: (code) => process.exit(code),
     setExitCode: (code) => void (process.exitCode = code),
+    endOnBrokenPipe() {
+      for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (error: NodeJS.ErrnoException) => {
+          if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+          throw error;
+        });
+      }
+    },
     readTextFile: async (path) => (await fs()).readFile(path, "utf8"),
     readFile: async (path) => (await fs()).readFile(path),
+    writeTextFile: async (path, text) => (await fs()).writeFile(path, text),
+    async writeFileAtomic(path, data) {
+      const temporary = temporaryName(path, process.pid);
+      await (await fs()).writeFile(temporary, data);
+      await (await fs()).rename(temporary, path);
+    },
+    realPath: async (path) => (await fs()).realpath(path),
     async kindOf(path) {
       try {
         const info = await (await fs()).stat(path);

@@ -5,9 +5,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
+import { host } from "../../runtime/host.ts";
 
 /** A fetched (or cached) response body. */
 export interface RemoteSource {
@@ -87,7 +87,7 @@ export class DiskCache {
     const data = new Uint8Array(header.length + source.body.length);
     data.set(header);
     data.set(source.body, header.length);
-    await atomicWrite(join(this.dir, `${key}.entry`), data);
+    await host.writeFileAtomic(join(this.dir, `${key}.entry`), data);
   }
 }
 
@@ -148,10 +148,4 @@ export async function fetchSource(url: string, timeoutMs = 30_000): Promise<Remo
  */
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
 }

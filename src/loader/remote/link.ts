@@ -25,7 +25,8 @@
  *
  * @module
  */
-import { fileUrl, nodeBuiltin } from "../../runtime/mod.ts";
+import { fileUrl, host, nodeBuiltin } from "../../runtime/mod.ts";
+import { samePath } from "../../runtime/path.ts";
 import type { RemoteResolver, RemoteSettings } from "./resolver.ts";
 import type { shiftInlineMap } from "./_sourcemap.ts";
 
@@ -150,17 +151,17 @@ export async function linkRemotePlugins(
     return undefined; // a lock that cannot be written: the hooks report it for each plugin
   }
   // Recorded for this lock, so that later starts go to the hooks without resolving first.
-  const record = (entry: Omit<LinkIndex, "key" | "lock">) => {
+  const record = async (entry: Omit<LinkIndex, "key" | "lock">) => {
     if (lockText === undefined || readText(settings.lockPath!) !== lockText) return;
     try {
       fs.mkdirSync(dir, { recursive: true });
-      atomicWrite(indexPath, JSON.stringify({ key, lock: lockText, ...entry }));
+      await host.writeFileAtomic(indexPath, JSON.stringify({ key, lock: lockText, ...entry }));
     } catch {
       // Without the index the next start links again, nothing else.
     }
   };
   if ([...graph.nodes.values()].some((node) => node instanceof Unlinkable)) {
-    record({ unlinkable: true });
+    await record({ unlinkable: true });
     return undefined;
   }
   const plugins = new Map<string, LinkOutcome>();
@@ -169,18 +170,18 @@ export async function linkRemotePlugins(
     for (const root of roots) {
       const file = root.error ?? writer.write(graph, root.url!, new Set());
       if (file instanceof Unlinkable) {
-        record({ unlinkable: true });
+        await record({ unlinkable: true });
         return undefined;
       }
       if (file instanceof Error) plugins.set(root.target, { error: file });
       else plugins.set(root.target, { url: root.url!, importUrl: fileUrl(file) });
     }
-    writer.flush();
+    await writer.flush();
   } catch {
     return undefined; // a cache folder that cannot be written: the hooks need none of these files
   }
   if (![...plugins.values()].some((o) => "error" in o)) {
-    record({
+    await record({
       plugins: Object.fromEntries(roots.map((r) => [r.target, r.url!])),
       modules: Object.fromEntries(writer.files),
     });
@@ -385,9 +386,11 @@ class Writer {
    * written again unless their bytes match: this runs only when the index was
    * missing or stale, and a damaged file must not outlive that.
    */
-  flush(): void {
+  async flush(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
-    for (const [file, text] of this.texts) if (readText(file) !== text) atomicWrite(file, text);
+    for (const [file, text] of this.texts) {
+      if (readText(file) !== text) await host.writeFileAtomic(file, text);
+    }
   }
 }
 
@@ -407,10 +410,6 @@ function sweep(dir: string, lockPath: string, lockText: string | null): void {
   } catch {
     return;
   }
-  // Paths compare by what they name, not how they are spelt (Windows: C: and c:).
-  const same = (a: string | undefined, b: string) =>
-    a !== undefined &&
-    (globalThis.process.platform === "win32" ? a.toLowerCase() === b.toLowerCase() : a === b);
   /** File names (all in `dir`) that some remaining index names. */
   const kept = new Set<string>();
   for (const name of names.filter((n) => n.startsWith("index-") && n.endsWith(".json"))) {
@@ -418,7 +417,10 @@ function sweep(dir: string, lockPath: string, lockText: string | null): void {
     try {
       const index: LinkIndex = JSON.parse(fs.readFileSync(path, "utf8"));
       const [format, , settings]: [string, unknown, RemoteSettings] = JSON.parse(index.key);
-      if (format !== FORMAT || (same(settings.lockPath, lockPath) && index.lock !== lockText)) {
+      if (
+        format !== FORMAT ||
+        (settings.lockPath !== undefined && samePath(settings.lockPath, lockPath) && index.lock !== lockText)
+      ) {
         fs.rmSync(path, { force: true });
         continue;
       }
@@ -453,10 +455,4 @@ function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-function atomicWrite(path: string, text: string): void {
-  const temporary = `${path}.${globalThis.process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, path);
 }
