@@ -20,7 +20,7 @@ import {
 } from "../plugin.ts";
 import { filePath, fileUrl, host, importModule } from "../runtime/mod.ts";
 import { type ParsedSpecifier, parseSpecifier } from "./specifier.ts";
-import { verifySri } from "./sri.ts";
+import { verifySri } from "./remote/verify.ts";
 import type { RemoteSettings } from "./remote/resolver.ts";
 import type { Linked } from "./remote/link.ts";
 
@@ -204,7 +204,7 @@ async function loadEntry(
     case "npm": {
       try {
         const { resolveNpm } = await import("./npm.ts");
-        const pkg = await resolveNpm(parsed.name, parsed.range, parsed.subpath, config.dir);
+        const pkg = await resolveNpm(parsed, config.dir);
         url = pkg.url;
         version = pkg.version;
         if (entry.integrity) await verifyFile(filePath(url), entry.integrity);
@@ -399,7 +399,7 @@ async function prepareRemote(
   // may import a remote module (which then resolves to its linked file, if any).
   const local = entries.some((e) => typeof e.use === "string" && !remoteEntries.includes(e));
   if (linked === undefined || local) {
-    const { configureRemoteLoader } = await import("./remote/node.ts");
+    const { configureRemoteLoader } = await import("./remote/node/node.ts");
     await configureRemoteLoader(settings, fileUrl(`${config.dir}/`), linked?.modules);
   }
   return { settings, linked };
@@ -411,7 +411,7 @@ function importTarget(parsed: ParsedSpecifier): string | undefined {
 }
 
 async function verifyFile(path: string, sri: string): Promise<void> {
-  await verifySri(path, "file", await host.readFile(path), sri);
+  await verifySri(await host.readFile(path), sri, { name: path, kind: "file" });
 }
 
 /** Where an entry sits, as load errors name it: `bernstein.config.ts: plugins[2]`. */

@@ -7,6 +7,7 @@
  */
 import { dirname, join, resolve } from "../runtime/path.ts";
 import { fileUrl, host } from "../runtime/mod.ts";
+import type { PackageParts } from "./specifier.ts";
 
 /** An installed package, resolved. */
 export interface ResolvedPackage {
@@ -37,19 +38,14 @@ export interface PackageJson {
 /**
  * Finds an installed package and the module a specifier names.
  *
- * @param name Package name, such as `@acme/bernstein-slack`.
- * @param range Version range the installed version must satisfy, if any.
- * @param subpath Path inside the package, if any.
+ * @param parts Package name (such as `@acme/bernstein-slack`), the version range the
+ * installed version must satisfy, if any, and the path inside the package, if any.
  * @param fromDir Folder to search from (the config's), then its parents.
  * @returns The module's URL and the installed version.
  * @throws {Error} Saying what to install when the package is missing or its version does not satisfy the range.
  */
-export async function resolveNpm(
-  name: string,
-  range: string | undefined,
-  subpath: string | undefined,
-  fromDir: string,
-): Promise<ResolvedPackage> {
+export async function resolveNpm(parts: PackageParts, fromDir: string): Promise<ResolvedPackage> {
+  const { name, range, subpath } = parts;
   const install = `npm install ${name}${range ? `@${range}` : ""}`;
   // semver is loaded only when a range is given: it is many CommonJS files, slow for Deno to start.
   const semver = range === undefined ? undefined : (await import("semver")).default;
