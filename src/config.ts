@@ -259,3 +259,14 @@ function noSuchFile(path: string): string {
 async function isFile(path: string): Promise<boolean> {
   return await host.kindOf(path).catch(() => undefined) === "file";
 }
+
+/**
+ * Where an entry sits, as load errors name it: `bernstein.config.ts: plugins[2]`.
+ *
+ * @param config The config the entry is in.
+ * @param entry The entry.
+ * @returns The config file (relative to the working directory when inside it) and the entry's path.
+ */
+export function entryLocation(config: LoadedConfig, entry: NormalisedEntry): string {
+  return `${displayPath(config.file)}: ${entry.path}`;
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { loadConfig } from "../../config.ts";
-import { cacheRemotePlugins } from "../../loader/load.ts";
+import { cacheRemotePlugins } from "../../loader/remote/prepare.ts";
 import { host } from "../../runtime/mod.ts";
 import type { Output } from "../output.ts";
 
