@@ -11,6 +11,8 @@
  * @module
  */
 
+import type { DenoApi, DenoStream } from "./_deno-api.ts";
+
 /** A repeating timer that can stop holding the process open. */
 export interface HostInterval {
   /** Keeps the process alive while the timer runs (the default). */
@@ -93,41 +95,19 @@ export interface Host {
   isDirectory(error: unknown): boolean;
 }
 
-/** The parts of the Deno namespace used here, typed for Node's type-checker too. */
-interface DenoApi {
-  readonly version: { readonly deno: string };
-  readonly pid: number;
-  readonly build: { readonly os: string };
-  readonly args: string[];
-  readonly stdout: DenoStream;
-  readonly stderr: DenoStream;
-  readonly env: { get(name: string): string | undefined };
-  exitCode: number;
-  cwd(): string;
-  exit(code: number): never;
-  readTextFile(path: string): Promise<string>;
-  readFile(path: string): Promise<Uint8Array<ArrayBuffer>>;
-  writeFile(path: string, data: Uint8Array): Promise<void>;
-  writeTextFile(path: string, text: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  realPath(path: string): Promise<string>;
-  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
-  readDir(path: string): AsyncIterable<{ name: string }>;
-  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
-  open(path: string, options: { append: boolean; create: boolean }): Promise<DenoFile>;
-  refTimer(id: number): void;
-  unrefTimer(id: number): void;
-}
-
-interface DenoStream {
-  writeSync(bytes: Uint8Array): number;
-  isTerminal(): boolean;
-}
-
-interface DenoFile {
-  write(bytes: Uint8Array): Promise<number>;
-  close(): void;
-}
+/** The host's file functions. */
+type HostFiles = Pick<
+  Host,
+  | "readTextFile"
+  | "readFile"
+  | "writeTextFile"
+  | "writeFileAtomic"
+  | "realPath"
+  | "kindOf"
+  | "readDir"
+  | "makeDir"
+  | "openAppend"
+>;
 
 const NOT_FOUND = new Set(["ENOENT", "ENOTDIR", "NotFound", "NotADirectory"]);
 const DIRECTORY = new Set(["EISDIR", "IsADirectory"]);
@@ -182,6 +162,25 @@ function denoHost(deno: DenoApi): Host {
     exit: (code) => deno.exit(code),
     setExitCode: (code) => void (deno.exitCode = code),
     endOnBrokenPipe() {},
+    ...denoFiles(deno),
+    interval(callback, ms) {
+      // Deno 2.9 returns a Node-style timer with ref() and unref(); earlier ones, a number.
+      const timer = setInterval(callback, ms) as unknown as number | { ref(): void; unref(): void };
+      return {
+        ref: () => typeof timer === "number" ? deno.refTimer(timer) : timer.ref(),
+        unref: () => typeof timer === "number" ? deno.unrefTimer(timer) : timer.unref(),
+        clear: () => clearInterval(timer as number),
+      };
+    },
+    isNotFound,
+    isDirectory,
+  };
+}
+
+/** The file functions, on Deno. */
+function denoFiles(deno: DenoApi): HostFiles {
+  const encoder = new TextEncoder();
+  return {
     readTextFile: (path) => deno.readTextFile(path),
     readFile: (path) => deno.readFile(path),
     writeTextFile: (path, text) => deno.writeTextFile(path, text),
@@ -216,17 +215,6 @@ function denoHost(deno: DenoApi): Host {
         close: () => Promise.resolve(file.close()),
       };
     },
-    interval(callback, ms) {
-      // Deno 2.9 returns a Node-style timer with ref() and unref(); earlier ones, a number.
-      const timer = setInterval(callback, ms) as unknown as number | { ref(): void; unref(): void };
-      return {
-        ref: () => typeof timer === "number" ? deno.refTimer(timer) : timer.ref(),
-        unref: () => typeof timer === "number" ? deno.unrefTimer(timer) : timer.unref(),
-        clear: () => clearInterval(timer as number),
-      };
-    },
-    isNotFound,
-    isDirectory,
   };
 }
 
@@ -262,11 +250,28 @@ function nodeHost(): Host {
         });
       }
     },
+    ...nodeFiles(fs, process.pid),
+    interval(callback, ms) {
+      const timer = setInterval(callback, ms);
+      return {
+        ref: () => void timer.ref(),
+        unref: () => void timer.unref(),
+        clear: () => clearInterval(timer),
+      };
+    },
+    isNotFound,
+    isDirectory,
+  };
+}
+
+/** The file functions, on Node, with `node:fs/promises` as `fs()` gives it. */
+function nodeFiles(fs: () => NodeFs | Promise<NodeFs>, pid: number): HostFiles {
+  return {
     readTextFile: async (path) => (await fs()).readFile(path, "utf8"),
     readFile: async (path) => (await fs()).readFile(path),
     writeTextFile: async (path, text) => (await fs()).writeFile(path, text),
     async writeFileAtomic(path, data) {
-      const temporary = temporaryName(path, process.pid);
+      const temporary = temporaryName(path, pid);
       await (await fs()).writeFile(temporary, data);
       await (await fs()).rename(temporary, path);
     },
@@ -289,16 +294,6 @@ function nodeHost(): Host {
         close: () => file.close(),
       };
     },
-    interval(callback, ms) {
-      const timer = setInterval(callback, ms);
-      return {
-        ref: () => void timer.ref(),
-        unref: () => void timer.unref(),
-        clear: () => clearInterval(timer),
-      };
-    },
-    isNotFound,
-    isDirectory,
   };
 }
 
