@@ -22,6 +22,8 @@ export {
   HookArgumentsError,
   HookSpecError,
   HookTimeoutError,
+  LoadFailedError,
+  PluginLoadError,
   PluginValidationError,
   type Problem,
   UnknownHookError,
@@ -103,13 +105,8 @@ export {
   type PluginEntryObject,
   validateConfig,
 } from "./src/config.ts";
-export {
-  createManager,
-  type LoadedPlugin,
-  type LoadOptions,
-  loadPlugins,
-  type LoadReport,
-} from "./src/loader/load.ts";
+export { type LoadedPlugin, type LoadOptions, loadPlugins, type LoadReport } from "./src/loader/load.ts";
+export { createManager } from "./src/setup.ts";
 export { ACCEPTED_FORMS, type ParsedSpecifier, parseSpecifier } from "./src/loader/specifier.ts";
 export { type DiscoveredPlugin, discoverPlugins } from "./src/loader/discover.ts";
 export { runtime, type RuntimeInfo } from "./src/runtime/mod.ts";

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { LoadFailedError, PluginLoadError } from "../src/errors.ts";
-import { createManager, loadPlugins } from "../src/loader/load.ts";
+import { loadPlugins } from "../src/loader/load.ts";
+import { createManager } from "../src/setup.ts";
 import { fixturePlugin, jsonConfig, type TempProject, tempProject } from "./_project.ts";
 import { recordingLogger } from "./_helpers.ts";
 

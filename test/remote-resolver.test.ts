@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fetchSource } from "../src/loader/remote/fetcher.ts";
+import { fetchSource } from "../src/loader/remote/fetch.ts";
 import { RemoteResolver, type RemoteSettings } from "../src/loader/remote/resolver.ts";
 import { startModuleHost, startReceiver, type TestServer } from "./_servers.ts";
 

@@ -5,7 +5,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
-import { createManager } from "../../src/loader/load.ts";
+import { createManager } from "../../src/setup.ts";
 import { silentLogger } from "../../src/logger.ts";
 
 const [mode, dir, count] = process.argv.slice(2);

@@ -3,7 +3,7 @@
 import process from "node:process";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
-import { createManager } from "../../src/loader/load.ts";
+import { createManager } from "../../src/setup.ts";
 import { silentLogger } from "../../src/logger.ts";
 
 const [dir] = process.argv.slice(2);

@@ -55,34 +55,11 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
       for (const rest of args.slice(i + 1)) positional(rest);
       break;
     }
-    let name: string;
-    let inline: string | undefined;
-    if (arg.startsWith("--")) {
-      const eq = arg.indexOf("=");
-      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-      if (!Object.hasOwn(options, name)) {
-        const suggestion = closest(name, Object.keys(options));
-        throw new Error(`unknown option "--${name}"${suggestion ? `; did you mean "--${suggestion}"?` : ""}`);
-      }
-    } else if (arg.startsWith("-") && arg.length > 1) {
-      // A group of short options (-hj): flags, the last of which may take a value;
-      // an option with a value takes the rest of the group (-cfile.ts) if any.
-      let found: string | undefined;
-      for (let at = 1; at < arg.length; at++) {
-        found = byShort.get(arg[at]);
-        if (found === undefined) throw new Error(`unknown option "-${arg[at]}"`);
-        if (options[found].type === "string") {
-          if (at + 1 < arg.length) inline = arg.slice(at + 1);
-          break;
-        }
-        if (at + 1 < arg.length) values[found] = true;
-      }
-      name = found!;
-    } else {
+    if (!(arg.startsWith("-") && arg.length > 1)) {
       positional(arg);
       continue;
     }
+    let { name, inline } = readOption(arg, options, { byShort, values });
     if (options[name].type === "boolean") {
       if (inline !== undefined) throw new Error(`option "${label(name)}" takes no value`);
       values[name] = true;
@@ -104,4 +81,38 @@ export function parseArgs<O extends Record<string, OptionSpec>>(
     values[name] = inline;
   }
   return { values: values as OptionValues<O>, positionals };
+}
+
+/**
+ * The option an argument names, and its value when written with it (`--x=v`,
+ * `-cfile.ts`). Flags grouped before it (`-hj`) are set in `state.values`.
+ */
+function readOption(
+  arg: string,
+  options: Record<string, OptionSpec>,
+  state: { byShort: Map<string, string>; values: Record<string, string | boolean> },
+): { name: string; inline?: string } {
+  if (arg.startsWith("--")) {
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (!Object.hasOwn(options, name)) {
+      const suggestion = closest(name, Object.keys(options));
+      throw new Error(`unknown option "--${name}"${suggestion ? `; did you mean "--${suggestion}"?` : ""}`);
+    }
+    return { name, inline: eq === -1 ? undefined : arg.slice(eq + 1) };
+  }
+  // A group of short options (-hj): flags, the last of which may take a value;
+  // an option with a value takes the rest of the group (-cfile.ts) if any.
+  let found: string | undefined;
+  let inline: string | undefined;
+  for (let at = 1; at < arg.length; at++) {
+    found = state.byShort.get(arg[at]);
+    if (found === undefined) throw new Error(`unknown option "-${arg[at]}"`);
+    if (options[found].type === "string") {
+      if (at + 1 < arg.length) inline = arg.slice(at + 1);
+      break;
+    }
+    if (at + 1 < arg.length) state.values[found] = true;
+  }
+  return { name: found!, inline };
 }

@@ -5,8 +5,9 @@
  * @module
  */
 import { host } from "../runtime/host.ts";
-import { loadConfig, type LoadedConfig } from "../config.ts";
-import { createManager, entryLocation, type LoadReport } from "../loader/load.ts";
+import { entryLocation, loadConfig, type LoadedConfig } from "../config.ts";
+import type { LoadReport } from "../loader/load.ts";
+import { createManager } from "../setup.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import type { PluginManager } from "../manager.ts";
 import type { Output } from "./output.ts";

@@ -99,75 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const out = new Output(argv.includes("--json"));
   try {
-    switch (command) {
-      case undefined:
-      case "-h":
-      case "--help":
-      case "help":
-        out.line(HELP.main);
-        return command === undefined ? 2 : 0;
-      case "-V":
-      case "--version":
-        out.line(VERSION);
-        return 0;
-      case "run": {
-        const { values } = parse(rest, {
-          ...COMMON,
-          ...CONFIG,
-          events: { type: "string", short: "e" },
-          strict: { type: "boolean" },
-        }, "run");
-        if (values.help) return help(out, "run");
-        const { run } = await import("./commands/run.ts");
-        return await run(out, values);
-      }
-      case "plugins": {
-        const { values, positionals } = parse(rest, { ...COMMON, ...CONFIG }, "plugins", true);
-        if (values.help) return help(out, "plugins");
-        if (positionals[0] === "list" || positionals[0] === "check") {
-          if (positionals.length > 1) {
-            throw new UsageError(`unexpected argument "${positionals[1]}"`, "plugins");
-          }
-          const commands = await import("./commands/plugins.ts");
-          return await commands[positionals[0]](out, values);
-        }
-        throw new UsageError(
-          positionals.length === 0
-            ? 'say "plugins list" or "plugins check"'
-            : `unknown subcommand "${positionals.join(" ")}"${didYouMean(positionals[0], ["list", "check"])}`,
-          "plugins",
-        );
-      }
-      case "hooks": {
-        const { values } = parse(rest, { ...COMMON, "json-schema": { type: "boolean" } }, "hooks");
-        if (values.help) return help(out, "hooks");
-        const { hooks } = await import("./commands/hooks.ts");
-        return hooks(out, { jsonSchema: values["json-schema"] });
-      }
-      case "cache": {
-        const { values } = parse(rest, { ...COMMON, config: CONFIG.config }, "cache");
-        if (values.help) return help(out, "cache");
-        const { cache } = await import("./commands/cache.ts");
-        return await cache(out, values);
-      }
-      case "new": {
-        const { values, positionals } = parse(rest, { ...COMMON, dir: { type: "string" } }, "new", true);
-        if (values.help) return help(out, "new");
-        if (positionals[0] !== "plugin" || positionals.length > 2) {
-          throw new UsageError(`write: bernstein new plugin <name>`, "new");
-        }
-        const { newPlugin } = await import("./commands/new.ts");
-        return await newPlugin(out, positionals[1], values);
-      }
-      default:
-        if (command.startsWith("-")) {
-          // An option where the command goes: only --help and --version are known there.
-          throw new UsageError(
-            `unknown option "${command}"${didYouMean(command, ["--help", "--version", "-h", "-V"])}`,
-          );
-        }
-        throw new UsageError(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
-    }
+    return await dispatch(out, command, rest);
   } catch (error) {
     if (error instanceof UsageError) {
       out.error(error.message);
@@ -190,11 +122,97 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Runs one command with its arguments. */
+async function dispatch(out: Output, command: string | undefined, rest: string[]): Promise<number> {
+  switch (command) {
+    case undefined:
+    case "-h":
+    case "--help":
+    case "help":
+      out.line(HELP.main);
+      return command === undefined ? 2 : 0;
+    case "-V":
+    case "--version":
+      out.line(VERSION);
+      return 0;
+    default: {
+      // Own keys only: "constructor" is no command.
+      if (Object.hasOwn(COMMAND_RUNNERS, command)) return await COMMAND_RUNNERS[command](out, rest);
+      if (command.startsWith("-")) {
+        // An option where the command goes: only --help and --version are known there.
+        throw new UsageError(
+          `unknown option "${command}"${didYouMean(command, ["--help", "--version", "-h", "-V"])}`,
+        );
+      }
+      throw new UsageError(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
+    }
+  }
+}
+
+/** Each command: its options parsed, then the command imported and run. */
+const COMMAND_RUNNERS: Record<string, (out: Output, rest: string[]) => Promise<number>> = {
+  async run(out, rest) {
+    const { values } = parse(rest, {
+      ...COMMON,
+      ...CONFIG,
+      events: { type: "string", short: "e" },
+      strict: { type: "boolean" },
+    }, { command: "run" });
+    if (values.help) return help(out, "run");
+    const { run } = await import("./commands/run.ts");
+    return await run(out, values);
+  },
+  async plugins(out, rest) {
+    const { values, positionals } = parse(rest, { ...COMMON, ...CONFIG }, {
+      command: "plugins",
+      positionals: true,
+    });
+    if (values.help) return help(out, "plugins");
+    if (positionals[0] === "list" || positionals[0] === "check") {
+      if (positionals.length > 1) {
+        throw new UsageError(`unexpected argument "${positionals[1]}"`, "plugins");
+      }
+      const commands = await import("./commands/plugins.ts");
+      return await commands[positionals[0]](out, values);
+    }
+    throw new UsageError(
+      positionals.length === 0
+        ? 'say "plugins list" or "plugins check"'
+        : `unknown subcommand "${positionals.join(" ")}"${didYouMean(positionals[0], ["list", "check"])}`,
+      "plugins",
+    );
+  },
+  async hooks(out, rest) {
+    const { values } = parse(rest, { ...COMMON, "json-schema": { type: "boolean" } }, { command: "hooks" });
+    if (values.help) return help(out, "hooks");
+    const { hooks } = await import("./commands/hooks.ts");
+    return hooks(out, { jsonSchema: values["json-schema"] });
+  },
+  async cache(out, rest) {
+    const { values } = parse(rest, { ...COMMON, config: CONFIG.config }, { command: "cache" });
+    if (values.help) return help(out, "cache");
+    const { cache } = await import("./commands/cache.ts");
+    return await cache(out, values);
+  },
+  async new(out, rest) {
+    const { values, positionals } = parse(rest, { ...COMMON, dir: { type: "string" } }, {
+      command: "new",
+      positionals: true,
+    });
+    if (values.help) return help(out, "new");
+    if (positionals[0] !== "plugin" || positionals.length > 2) {
+      throw new UsageError(`write: bernstein new plugin <name>`, "new");
+    }
+    const { newPlugin } = await import("./commands/new.ts");
+    return await newPlugin(out, positionals[1], values);
+  },
+};
+
+/** Parses a command's arguments; a mistake is a usage error of that command. */
 function parse<O extends Record<string, OptionSpec>>(
   args: string[],
   options: O,
-  command: string,
-  positionals = false,
+  { command, positionals = false }: { command: string; positionals?: boolean },
 ) {
   try {
     return parseArgs(args, options, positionals);
@@ -208,15 +226,6 @@ function help(out: Output, command: string): number {
   return 0;
 }
 
-// A closed pipe (bernstein hooks | head) ends the output, not the process with a stack
-// trace (on Deno, host.write sees to that).
-if (host.name === "node") {
-  const process = globalThis.process;
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
-}
+// A closed pipe (bernstein hooks | head) ends the output, not the process with a stack trace.
+host.endOnBrokenPipe();
 host.setExitCode(await main(host.args()));

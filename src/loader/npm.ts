@@ -6,7 +6,8 @@
  * @module
  */
 import { dirname, join, resolve } from "../runtime/path.ts";
-import { fileUrl, host, runtime } from "../runtime/mod.ts";
+import { fileUrl, host } from "../runtime/mod.ts";
+import type { PackageParts } from "./specifier.ts";
 
 /** An installed package, resolved. */
 export interface ResolvedPackage {
@@ -37,21 +38,16 @@ export interface PackageJson {
 /**
  * Finds an installed package and the module a specifier names.
  *
- * @param name Package name, such as `@acme/bernstein-slack`.
- * @param range Version range the installed version must satisfy, if any.
- * @param subpath Path inside the package, if any.
+ * @param parts Package name (such as `@acme/bernstein-slack`), the version range the
+ * installed version must satisfy, if any, and the path inside the package, if any.
  * @param fromDir Folder to search from (the config's), then its parents.
  * @returns The module's URL and the installed version.
  * @throws {Error} Saying what to install when the package is missing or its version does not satisfy the range.
  */
-export async function resolveNpm(
-  name: string,
-  range: string | undefined,
-  subpath: string | undefined,
-  fromDir: string,
-): Promise<ResolvedPackage> {
+export async function resolveNpm(parts: PackageParts, fromDir: string): Promise<ResolvedPackage> {
+  const { name, range, subpath } = parts;
   const install = `npm install ${name}${range ? `@${range}` : ""}`;
-  // semver is loaded only when a range is given: it is many CommonJS files, slow to start on Deno.
+  // semver is loaded only when a range is given: it is many CommonJS files, slow for Deno to start.
   const semver = range === undefined ? undefined : (await import("semver")).default;
   if (range !== undefined && semver!.validRange(range) === null) {
     throw new Error(`"${range}" is not a valid version range`);
@@ -132,11 +128,8 @@ function pickTarget(target: unknown): string | undefined {
     return undefined;
   }
   if (typeof target === "object" && target !== null) {
-    const conditions = runtime().name === "deno"
-      ? ["deno", "node", "import", "default"]
-      : ["node", "import", "default"];
     for (const [condition, value] of Object.entries(target)) {
-      if (!conditions.includes(condition)) continue;
+      if (!host.exportConditions.includes(condition)) continue;
       const picked = pickTarget(value);
       if (picked !== undefined) return picked;
     }

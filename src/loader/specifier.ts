@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from "../runtime/path.ts";
 import { filePath, fileUrl } from "../runtime/mod.ts";
+import { httpAllowed } from "./remote/policy.ts";
 
 /** A specifier, parsed. */
 export type ParsedSpecifier =
@@ -27,7 +28,53 @@ export const ACCEPTED_FORMS: string =
   "and http://127.0.0.1/... (http only for loopback hosts and hosts in allowHttpHosts)";
 
 const PACKAGE = /^((?:@[a-z0-9][\w.~-]*\/)?[a-z0-9~][\w.~-]*)(?:@([^/]+))?(?:\/(.+))?$/i;
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** A package specifier's parts: `@scope/name@range/subpath`. */
+export interface PackageParts {
+  /** The package name, with its scope. */
+  readonly name: string;
+  /** The version range after `@`, if any. */
+  readonly range?: string;
+  /** The path inside the package, if any. */
+  readonly subpath?: string;
+}
+
+/**
+ * Splits what follows `npm:` or `jsr:` (leading slashes allowed, as in `npm:/x`),
+ * or a bare package name, into its parts.
+ *
+ * @param text The specifier without its scheme.
+ * @returns The parts, or undefined when the text is not a package specifier.
+ */
+export function splitPackage(text: string): PackageParts | undefined {
+  const match = PACKAGE.exec(text.replace(/^\/+/, ""));
+  return match ? { name: match[1], range: match[2], subpath: match[3] } : undefined;
+}
+
+/**
+ * Reads a `jsr:` specifier, in a config or in an import inside a remote module.
+ *
+ * @param spec The specifier, starting with `jsr:`.
+ * @param written The specifier as written, for the message; default `spec`.
+ * @returns The parts and the specifier in one spelling (`jsr:@scope/name@range/subpath`).
+ * @throws {Error} For a specifier that is not `jsr:@scope/name[@range][/subpath]`.
+ */
+export function parseJsr(
+  spec: string,
+  written: string = spec,
+): PackageParts & { readonly specifier: string } {
+  const parts = splitPackage(spec.slice(4));
+  if (parts === undefined || !parts.name.startsWith("@")) {
+    throw new Error(`"${written}" is not a valid jsr: specifier; write jsr:@scope/name[@range][/subpath]`);
+  }
+  const { name, range, subpath } = parts;
+  return {
+    name,
+    range,
+    subpath,
+    specifier: `jsr:${name}${range ? `@${range}` : ""}${subpath ? `/${subpath}` : ""}`,
+  };
+}
 
 /**
  * Reads a specifier as written in a config.
@@ -63,18 +110,11 @@ export function parseSpecifier(
     return { kind: "file", path, url: fileUrl(resolve(path)) };
   }
   if (scheme === "npm") {
-    const match = PACKAGE.exec(spec.slice(4).replace(/^\/+/, ""));
-    if (!match) throw new Error(`"${raw}" is not a valid npm: specifier; write npm:name[@range][/subpath]`);
-    return { kind: "npm", name: match[1], range: match[2], subpath: match[3] };
+    const parts = splitPackage(spec.slice(4));
+    if (!parts) throw new Error(`"${raw}" is not a valid npm: specifier; write npm:name[@range][/subpath]`);
+    return { kind: "npm", ...parts };
   }
-  if (scheme === "jsr") {
-    const match = PACKAGE.exec(spec.slice(4).replace(/^\/+/, ""));
-    if (!match || !match[1].startsWith("@")) {
-      throw new Error(`"${raw}" is not a valid jsr: specifier; write jsr:@scope/name[@range][/subpath]`);
-    }
-    const specifier = `jsr:${match[1]}${match[2] ? `@${match[2]}` : ""}${match[3] ? `/${match[3]}` : ""}`;
-    return { kind: "jsr", name: match[1], range: match[2], subpath: match[3], specifier };
-  }
+  if (scheme === "jsr") return { kind: "jsr", ...parseJsr(spec, raw) };
   if (scheme === "https" || scheme === "http") {
     let url: URL;
     try {
@@ -82,7 +122,7 @@ export function parseSpecifier(
     } catch {
       throw new Error(`"${raw}" is not a valid URL`);
     }
-    if (scheme === "http" && !LOOPBACK.test(url.hostname) && !allowHttpHosts.includes(url.hostname)) {
+    if (scheme === "http" && !httpAllowed(url.hostname, allowHttpHosts)) {
       throw new Error(
         `plain http: is refused for host "${url.hostname}"; use https:, or add "${url.hostname}" to allowHttpHosts in the config`,
       );
@@ -90,9 +130,10 @@ export function parseSpecifier(
     return { kind: "url", url: url.href };
   }
   if (scheme === undefined) {
-    const match = PACKAGE.exec(spec);
-    if (match && match[2] === undefined) return { kind: "npm", name: match[1], subpath: match[3] };
-    if (match) throw new Error(`a bare package name cannot carry a version range; write "npm:${spec}"`);
+    // Absolute paths were taken above, so no leading slash is dropped here.
+    const parts = splitPackage(spec);
+    if (parts && parts.range === undefined) return { kind: "npm", name: parts.name, subpath: parts.subpath };
+    if (parts) throw new Error(`a bare package name cannot carry a version range; write "npm:${spec}"`);
   }
   throw new Error(`unsupported specifier "${raw}"; the accepted forms are ${ACCEPTED_FORMS}`);
 }

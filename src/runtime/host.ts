@@ -11,6 +11,8 @@
  * @module
  */
 
+import type { DenoApi, DenoStream } from "./_deno-api.ts";
+
 /** A repeating timer that can stop holding the process open. */
 export interface HostInterval {
   /** Keeps the process alive while the timer runs (the default). */
@@ -37,6 +39,14 @@ export interface Host {
   readonly version: string;
   /** Whether this is Windows (backslashes separate folders, drive letters, UNC shares). */
   readonly windows: boolean;
+  /** The process id. */
+  readonly pid: number;
+  /** Whether paths that differ only in case name the same file (Windows: `C:` and `c:`). */
+  readonly caseInsensitivePaths: boolean;
+  /** Whether `import()` loads `jsr:` and `https:` modules itself (Deno), with its own cache and lock. */
+  readonly importsRemote: boolean;
+  /** The conditions an npm package's `exports` are read with, in order (Deno's own first, on Deno). */
+  readonly exportConditions: readonly string[];
   /** The working directory. */
   cwd(): string;
   /** An environment variable, or undefined when unset (or not readable). */
@@ -51,10 +61,24 @@ export interface Host {
   exit(code: number): never;
   /** The code the process exits with when it ends by itself. */
   setExitCode(code: number): void;
+  /**
+   * Lets a closed pipe (`bernstein hooks | head`) end the process quietly with its
+   * exit code, instead of with a stack trace. On Deno, `write` sees to it already.
+   */
+  endOnBrokenPipe(): void;
   /** Reads a UTF-8 text file. */
   readTextFile(path: string): Promise<string>;
   /** Reads a file's bytes. */
   readFile(path: string): Promise<Uint8Array<ArrayBuffer>>;
+  /** Writes a UTF-8 text file, replacing it. */
+  writeTextFile(path: string, text: string): Promise<void>;
+  /**
+   * Replaces a file through a temporary file beside it and a rename, so that a
+   * reader (another process too) sees the old file or the new one, never half of one.
+   */
+  writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
+  /** The path with symbolic links resolved. */
+  realPath(path: string): Promise<string>;
   /** What is at a path: a file, a directory, something else, or nothing (undefined). */
   kindOf(path: string): Promise<"file" | "directory" | "other" | undefined>;
   /** The names in a directory. */
@@ -71,36 +95,19 @@ export interface Host {
   isDirectory(error: unknown): boolean;
 }
 
-/** The parts of the Deno namespace used here, typed for Node's type-checker too. */
-interface DenoApi {
-  readonly version: { readonly deno: string };
-  readonly build: { readonly os: string };
-  readonly args: string[];
-  readonly stdout: DenoStream;
-  readonly stderr: DenoStream;
-  readonly env: { get(name: string): string | undefined };
-  exitCode: number;
-  cwd(): string;
-  exit(code: number): never;
-  readTextFile(path: string): Promise<string>;
-  readFile(path: string): Promise<Uint8Array<ArrayBuffer>>;
-  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
-  readDir(path: string): AsyncIterable<{ name: string }>;
-  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
-  open(path: string, options: { append: boolean; create: boolean }): Promise<DenoFile>;
-  refTimer(id: number): void;
-  unrefTimer(id: number): void;
-}
-
-interface DenoStream {
-  writeSync(bytes: Uint8Array): number;
-  isTerminal(): boolean;
-}
-
-interface DenoFile {
-  write(bytes: Uint8Array): Promise<number>;
-  close(): void;
-}
+/** The host's file functions. */
+type HostFiles = Pick<
+  Host,
+  | "readTextFile"
+  | "readFile"
+  | "writeTextFile"
+  | "writeFileAtomic"
+  | "realPath"
+  | "kindOf"
+  | "readDir"
+  | "makeDir"
+  | "openAppend"
+>;
 
 const NOT_FOUND = new Set(["ENOENT", "ENOTDIR", "NotFound", "NotADirectory"]);
 const DIRECTORY = new Set(["EISDIR", "IsADirectory"]);
@@ -115,6 +122,11 @@ function isDirectory(error: unknown): boolean {
   return DIRECTORY.has(code as string) || DIRECTORY.has(name as string);
 }
 
+/** A temporary file's name beside `path`: unique to this process and call, swept by its `.tmp` ending. */
+function temporaryName(path: string, pid: number): string {
+  return `${path}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
+}
+
 function denoHost(deno: DenoApi): Host {
   const encoder = new TextEncoder();
   const writeAll = (stream: DenoStream, bytes: Uint8Array) => {
@@ -124,6 +136,10 @@ function denoHost(deno: DenoApi): Host {
     name: "deno",
     version: deno.version.deno,
     windows: deno.build.os === "windows",
+    pid: deno.pid,
+    caseInsensitivePaths: deno.build.os === "windows",
+    importsRemote: true,
+    exportConditions: ["deno", "node", "import", "default"],
     cwd: () => deno.cwd(),
     env(name) {
       try {
@@ -145,8 +161,35 @@ function denoHost(deno: DenoApi): Host {
     isTerminal: (stream) => (stream === "stdout" ? deno.stdout : deno.stderr).isTerminal(),
     exit: (code) => deno.exit(code),
     setExitCode: (code) => void (deno.exitCode = code),
+    endOnBrokenPipe() {},
+    ...denoFiles(deno),
+    interval(callback, ms) {
+      // Deno 2.9 returns a Node-style timer with ref() and unref(); earlier ones, a number.
+      const timer = setInterval(callback, ms) as unknown as number | { ref(): void; unref(): void };
+      return {
+        ref: () => typeof timer === "number" ? deno.refTimer(timer) : timer.ref(),
+        unref: () => typeof timer === "number" ? deno.unrefTimer(timer) : timer.unref(),
+        clear: () => clearInterval(timer as number),
+      };
+    },
+    isNotFound,
+    isDirectory,
+  };
+}
+
+/** The file functions, on Deno. */
+function denoFiles(deno: DenoApi): HostFiles {
+  const encoder = new TextEncoder();
+  return {
     readTextFile: (path) => deno.readTextFile(path),
     readFile: (path) => deno.readFile(path),
+    writeTextFile: (path, text) => deno.writeTextFile(path, text),
+    async writeFileAtomic(path, data) {
+      const temporary = temporaryName(path, deno.pid);
+      await deno.writeFile(temporary, typeof data === "string" ? encoder.encode(data) : data);
+      await deno.rename(temporary, path);
+    },
+    realPath: (path) => deno.realPath(path),
     async kindOf(path) {
       try {
         const info = await deno.stat(path);
@@ -172,17 +215,6 @@ function denoHost(deno: DenoApi): Host {
         close: () => Promise.resolve(file.close()),
       };
     },
-    interval(callback, ms) {
-      // Deno 2.9 returns a Node-style timer with ref() and unref(); earlier ones, a number.
-      const timer = setInterval(callback, ms) as unknown as number | { ref(): void; unref(): void };
-      return {
-        ref: () => typeof timer === "number" ? deno.refTimer(timer) : timer.ref(),
-        unref: () => typeof timer === "number" ? deno.unrefTimer(timer) : timer.unref(),
-        clear: () => clearInterval(timer as number),
-      };
-    },
-    isNotFound,
-    isDirectory,
   };
 }
 
@@ -199,6 +231,10 @@ function nodeHost(): Host {
     name: "node",
     version: process.versions.node,
     windows: process.platform === "win32",
+    pid: process.pid,
+    caseInsensitivePaths: process.platform === "win32",
+    importsRemote: false,
+    exportConditions: ["node", "import", "default"],
     cwd: () => process.cwd(),
     env: (name) => process.env[name],
     args: () => process.argv.slice(2),
@@ -206,8 +242,40 @@ function nodeHost(): Host {
     isTerminal: (stream) => process[stream].isTTY === true,
     exit: (code) => process.exit(code),
     setExitCode: (code) => void (process.exitCode = code),
+    endOnBrokenPipe() {
+      for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (error: NodeJS.ErrnoException) => {
+          if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+          throw error;
+        });
+      }
+    },
+    ...nodeFiles(fs, process.pid),
+    interval(callback, ms) {
+      const timer = setInterval(callback, ms);
+      return {
+        ref: () => void timer.ref(),
+        unref: () => void timer.unref(),
+        clear: () => clearInterval(timer),
+      };
+    },
+    isNotFound,
+    isDirectory,
+  };
+}
+
+/** The file functions, on Node, with `node:fs/promises` as `fs()` gives it. */
+function nodeFiles(fs: () => NodeFs | Promise<NodeFs>, pid: number): HostFiles {
+  return {
     readTextFile: async (path) => (await fs()).readFile(path, "utf8"),
     readFile: async (path) => (await fs()).readFile(path),
+    writeTextFile: async (path, text) => (await fs()).writeFile(path, text),
+    async writeFileAtomic(path, data) {
+      const temporary = temporaryName(path, pid);
+      await (await fs()).writeFile(temporary, data);
+      await (await fs()).rename(temporary, path);
+    },
+    realPath: async (path) => (await fs()).realpath(path),
     async kindOf(path) {
       try {
         const info = await (await fs()).stat(path);
@@ -226,16 +294,6 @@ function nodeHost(): Host {
         close: () => file.close(),
       };
     },
-    interval(callback, ms) {
-      const timer = setInterval(callback, ms);
-      return {
-        ref: () => void timer.ref(),
-        unref: () => void timer.unref(),
-        clear: () => clearInterval(timer),
-      };
-    },
-    isNotFound,
-    isDirectory,
   };
 }
 

@@ -129,3 +129,27 @@ export function relative(from: string, to: string): string {
   while (common < a.length && common < b.length && a[common] === b[common]) common++;
   return [...Array(a.length - common).fill(".."), ...b.slice(common)].join("/");
 }
+
+/**
+ * Whether two absolute paths name the same file by their spelling: compared
+ * without regard to case where the file system ignores it (Windows: `C:` and `c:`).
+ *
+ * @param a A path.
+ * @param b Another.
+ * @returns True when they are spelt alike.
+ */
+export function samePath(a: string, b: string): boolean {
+  return host.caseInsensitivePaths ? a.toLowerCase() === b.toLowerCase() : a === b;
+}
+
+/**
+ * A path as messages show it: relative to the working directory when it lies
+ * inside it, else as given.
+ *
+ * @param path An absolute path.
+ * @returns The path to show.
+ */
+export function displayPath(path: string): string {
+  const rel = relative(host.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}

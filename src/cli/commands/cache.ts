@@ -4,8 +4,8 @@
  * @module
  */
 import { loadConfig } from "../../config.ts";
-import { cacheRemotePlugins } from "../../loader/load.ts";
-import { runtime } from "../../runtime/mod.ts";
+import { cacheRemotePlugins } from "../../loader/remote/prepare.ts";
+import { host } from "../../runtime/mod.ts";
 import type { Output } from "../output.ts";
 
 /** Options of `bernstein cache`. */
@@ -41,7 +41,8 @@ export async function cache(out: Output, options: CacheOptions): Promise<number>
     } else if (outcomes.length > 0 && lock) {
       out.line();
       out.line(
-        runtime().name === "deno"
+        // A runtime that imports remote modules itself keeps its own lock.
+        host.importsRemote
           ? `Deno records the modules in the lock it was given (--lock); keep that the same file as "${lock}".`
           : `Lockfile: ${lock}. Later runs can set lock.frozen (or pass --frozen) and need no network.`,
       );

@@ -4,10 +4,8 @@
  *
  * @module
  */
-import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { filePath, host } from "../../runtime/host.ts";
+import { dirname, join, relative, resolve } from "../../runtime/path.ts";
 import type { Output } from "../output.ts";
 import { UsageError } from "../usage.ts";
 
@@ -17,7 +15,7 @@ export interface NewOptions {
   dir?: string;
 }
 
-const LIBRARY = fileURLToPath(new URL("../../../mod.ts", import.meta.url));
+const LIBRARY = filePath(new URL("../../../mod.ts", import.meta.url));
 const PACKAGE = "bernstein-plugins";
 
 /**
@@ -26,10 +24,10 @@ const PACKAGE = "bernstein-plugins";
  * path into node_modules or into wherever a linked install points.
  */
 async function packageImport(dir: string): Promise<string | undefined> {
-  const library = await realpath(dirname(LIBRARY)).catch(() => dirname(LIBRARY));
+  const library = await host.realPath(dirname(LIBRARY)).catch(() => dirname(LIBRARY));
   for (let at = dir;; at = dirname(at)) {
     // The first folder of that name Node would find decides: another copy there means a path to this one.
-    const installed = await realpath(join(at, "node_modules", PACKAGE)).catch(() => undefined);
+    const installed = await host.realPath(join(at, "node_modules", PACKAGE)).catch(() => undefined);
     if (installed !== undefined) return installed === library ? PACKAGE : undefined;
     if (dirname(at) === at) return undefined;
   }
@@ -50,27 +48,27 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
       "new",
     );
   }
-  const dir = resolve(process.cwd(), options.dir ?? "plugins");
+  const dir = resolve(host.cwd(), options.dir ?? "plugins");
   const pluginFile = join(dir, `${name}.ts`);
   const testFile = join(dir, `${name}.test.ts`);
   for (const file of [pluginFile, testFile]) {
-    if (await stat(file).then(() => true, () => false)) {
-      out.error(`${relative(process.cwd(), file)} already exists; choose another name or remove it`);
+    if (await host.kindOf(file).then((kind) => kind !== undefined, () => false)) {
+      out.error(`${relative(host.cwd(), file)} already exists; choose another name or remove it`);
       return 1;
     }
   }
   const library = await packageImport(dir) ?? relativeSpecifier(dir, LIBRARY);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(pluginFile, pluginTemplate(name, library));
-    await writeFile(testFile, testTemplate(name, library));
+    await host.makeDir(dir);
+    await host.writeTextFile(pluginFile, pluginTemplate(name, library));
+    await host.writeTextFile(testFile, testTemplate(name, library));
   } catch (error) {
     out.error(
-      `cannot write the plugin into "${relative(process.cwd(), dir) || "."}": ${(error as Error).message}`,
+      `cannot write the plugin into "${relative(host.cwd(), dir) || "."}": ${(error as Error).message}`,
     );
     return 1;
   }
-  const shown = (file: string) => relative(process.cwd(), file);
+  const shown = (file: string) => relative(host.cwd(), file);
   if (out.json) {
     out.data({ plugin: pluginFile, test: testFile });
   } else {
@@ -78,7 +76,7 @@ export async function newPlugin(out: Output, name: string | undefined, options: 
     out.line(`${out.paint("green", "created")} ${shown(testFile)}`);
     out.line();
     out.line("Next:");
-    out.line(`  add "${relativeSpecifier(process.cwd(), pluginFile)}" to plugins in bernstein.config.ts`);
+    out.line(`  add "${relativeSpecifier(host.cwd(), pluginFile)}" to plugins in bernstein.config.ts`);
     out.line(`  test it: node --import tsx --test ${shown(testFile)}`);
     out.line(
       `      or:  npx deno test --allow-read --allow-env ${

@@ -25,8 +25,10 @@
  *
  * @module
  */
-import { fileUrl, nodeBuiltin } from "../../runtime/mod.ts";
-import type { RemoteResolver, RemoteSettings } from "./resolver.ts";
+import { fileUrl, host, nodeBuiltin } from "../../runtime/mod.ts";
+import { samePath } from "../../runtime/path.ts";
+import type { RemoteSettings } from "./resolver.ts";
+import type { Graph } from "./graph.ts";
 import type { shiftInlineMap } from "./_sourcemap.ts";
 
 // Built-ins without a static import: on a cached start, each one would cost a round
@@ -54,18 +56,6 @@ export interface Linked {
 
 /** Bump when the linked files' form changes: it is part of every index key. */
 const FORMAT = "linked-3";
-
-/** Raised for a module the files cannot express; the caller then uses the loader hooks. */
-class Unlinkable extends Error {}
-
-/** One module, loaded and verified, with its imports resolved to remote URLs. */
-interface ModuleNode {
-  readonly url: string;
-  readonly source: string;
-  readonly format: "module" | "json";
-  /** Specifier positions in `source` and the remote URL each resolves to. */
-  readonly imports: readonly { start: number; end: number; target: string }[];
-}
 
 /** The index file: what linking gave, valid for one lock. */
 interface LinkIndex {
@@ -99,97 +89,107 @@ export async function linkRemotePlugins(
   fs ??= await nodeBuiltin<typeof import("node:fs")>("node:fs");
   const dir = `${settings.cacheDir}/linked`;
   const key = JSON.stringify([FORMAT, targets, settings]);
-  const indexPath = `${dir}/index-${fnv1a(key)}.json`;
-  const index = readIndex(indexPath, key, settings.lockPath);
+  const job = {
+    settings,
+    lockPath: settings.lockPath,
+    targets,
+    dir,
+    key,
+    indexPath: `${dir}/index-${fnv1a(key)}.json`,
+  };
+  const index = readIndex(job.indexPath, key, settings.lockPath);
   if (index?.unlinkable) return undefined;
   if (index !== undefined) {
     const found = fromIndex(index, targets);
     if (found !== undefined) return found;
   }
+  return await link(job);
+}
 
+/** One config's linking: what to link, with which settings, and where the files and the index go. */
+interface LinkJob {
+  readonly settings: RemoteSettings;
+  readonly lockPath: string;
+  readonly targets: readonly string[];
+  readonly dir: string;
+  /** The index's key: format, targets and settings. */
+  readonly key: string;
+  readonly indexPath: string;
+}
+
+/** Loads every graph, then writes the files and the index; undefined when the hooks must load the plugins. */
+async function link(job: LinkJob): Promise<Linked | undefined> {
   // Loaded only when something must be linked (node:crypto alone takes over a millisecond to start;
   // every module costs a round trip to Node's loader thread).
-  const { RemoteResolver } = await import("./resolver.ts");
-  const { sha256Hex } = await import("./fetcher.ts");
-  let lexer: typeof import("es-module-lexer");
-  try {
-    lexer = await import("es-module-lexer");
-    await lexer.init;
-  } catch {
-    return undefined; // no WebAssembly (node --jitless): the hooks need no lexer
-  }
-  const resolver = new RemoteResolver(settings);
-  const graph = new Graph(resolver, lexer.parse);
-  // Every entry resolved before any module is checked: an entry's SRI hash binds the module it
-  // resolves to, and must be known by then, whichever entry reaches that module first.
-  const resolved = await Promise.all(targets.map(async (target) => {
-    try {
-      const url = target.startsWith("jsr:")
-        ? await resolver.resolveJsr(target)
-        : await resolver.resolveUrl(target);
-      return { target, url };
-    } catch (error) {
-      return { target, error: error as Error };
-    }
-  }));
-  const roots = await Promise.all(resolved.map(async (root) => {
-    if (root.error !== undefined) return root;
-    try {
-      await graph.discover(root.url!);
-      return root;
-    } catch (error) {
-      return { target: root.target, error: error as Error };
-    }
-  }));
-  await graph.settled();
-  let lockText;
+  const [{ RemoteResolver }, { loadParser, walkGraph }, { sha256Hex }] = await Promise.all([
+    import("./resolver.ts"),
+    import("./graph.ts"),
+    import("./cache.ts"),
+  ]);
+  const parse = await loadParser();
+  if (parse === undefined) return undefined; // no WebAssembly (node --jitless): the hooks need no lexer
+  const resolver = new RemoteResolver(job.settings);
+  const { graph, roots } = await walkGraph(resolver, parse, job.targets);
+  let lockText: string | null | undefined;
   try {
     await resolver.save();
     lockText = await resolver.lockText();
   } catch {
     return undefined; // a lock that cannot be written: the hooks report it for each plugin
   }
-  // Recorded for this lock, so that later starts go to the hooks without resolving first.
-  const record = (entry: Omit<LinkIndex, "key" | "lock">) => {
-    if (lockText === undefined || readText(settings.lockPath!) !== lockText) return;
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      atomicWrite(indexPath, JSON.stringify({ key, lock: lockText, ...entry }));
-    } catch {
-      // Without the index the next start links again, nothing else.
-    }
-  };
-  if ([...graph.nodes.values()].some((node) => node instanceof Unlinkable)) {
-    record({ unlinkable: true });
+  const record = (entry: IndexEntry) => recordIndex(job, lockText, entry);
+  if (graph.hasUnlinkable()) {
+    await record({ unlinkable: true });
     return undefined;
   }
+  const writer = new Writer(job.dir, sha256Hex, (await import("./_sourcemap.ts")).shiftInlineMap);
   const plugins = new Map<string, LinkOutcome>();
-  const writer = new Writer(dir, sha256Hex, (await import("./_sourcemap.ts")).shiftInlineMap);
   try {
     for (const root of roots) {
       const file = root.error ?? writer.write(graph, root.url!, new Set());
-      if (file instanceof Unlinkable) {
-        record({ unlinkable: true });
+      if (graph.isUnlinkable(file)) {
+        await record({ unlinkable: true });
         return undefined;
       }
       if (file instanceof Error) plugins.set(root.target, { error: file });
       else plugins.set(root.target, { url: root.url!, importUrl: fileUrl(file) });
     }
-    writer.flush();
+    await writer.flush();
   } catch {
     return undefined; // a cache folder that cannot be written: the hooks need none of these files
   }
   if (![...plugins.values()].some((o) => "error" in o)) {
-    record({
+    await record({
       plugins: Object.fromEntries(roots.map((r) => [r.target, r.url!])),
       modules: Object.fromEntries(writer.files),
     });
-    if (lockText !== undefined) sweep(dir, settings.lockPath, lockText);
+    if (lockText !== undefined) sweep(job.dir, job.lockPath, lockText);
   }
   return {
     plugins,
     modules: Object.fromEntries([...writer.files].map(([url, file]) => [url, fileUrl(file)])),
   };
+}
+
+/** What an index records besides its key and lock. */
+type IndexEntry = Omit<LinkIndex, "key" | "lock">;
+
+/**
+ * Writes the index for this lock, so that later starts skip resolving (or go to the
+ * hooks at once); only when this process's view of the lock is still the file's.
+ */
+async function recordIndex(
+  job: LinkJob,
+  lockText: string | null | undefined,
+  entry: IndexEntry,
+): Promise<void> {
+  if (lockText === undefined || readText(job.lockPath) !== lockText) return;
+  try {
+    fs.mkdirSync(job.dir, { recursive: true });
+    await host.writeFileAtomic(job.indexPath, JSON.stringify({ key: job.key, lock: lockText, ...entry }));
+  } catch {
+    // Without the index the next start links again, nothing else.
+  }
 }
 
 /**
@@ -237,82 +237,6 @@ function fromIndex(index: LinkIndex, targets: readonly string[]): Linked | undef
   return { plugins, modules };
 }
 
-/** The modules of the graphs being linked, loaded once each. */
-class Graph {
-  private readonly resolver: RemoteResolver;
-  private readonly parse: typeof import("es-module-lexer").parse;
-  private readonly loading = new Map<string, Promise<ModuleNode>>();
-  /** Settled modules (or their errors), for the synchronous writer. */
-  readonly nodes = new Map<string, ModuleNode | Error>();
-
-  constructor(resolver: RemoteResolver, parse: typeof import("es-module-lexer").parse) {
-    this.resolver = resolver;
-    this.parse = parse;
-  }
-
-  /** Resolves once every module any discover() call started has settled. */
-  async settled(): Promise<void> {
-    let size;
-    do {
-      size = this.loading.size;
-      await Promise.allSettled(this.loading.values());
-    } while (size !== this.loading.size);
-  }
-
-  /**
-   * Loads `url` and everything it imports. A module another call is already
-   * loading is left to that call, so that an import cycle cannot wait on itself;
-   * once every root's discover() has settled, every module has.
-   */
-  async discover(url: string): Promise<void> {
-    if (this.loading.has(url)) return;
-    const pending = this.load(url);
-    this.loading.set(url, pending);
-    let node: ModuleNode;
-    try {
-      node = await pending;
-      this.nodes.set(url, node);
-    } catch (error) {
-      this.nodes.set(url, error as Error);
-      throw error;
-    }
-    await Promise.all(node.imports.map((i) => this.discover(i.target)));
-  }
-
-  private async load(url: string): Promise<ModuleNode> {
-    const { source, format } = await this.resolver.load(url);
-    if (format === "json") return { url, source, format, imports: [] };
-    let found;
-    try {
-      [found] = this.parse(source, url);
-    } catch {
-      throw new Unlinkable(`${url}: not parsed`); // the hooks let the runtime report the syntax error
-    }
-    const imports = [];
-    for (const i of found) {
-      if (i.d === -2) {
-        // import.meta.url and the like are set in the file; resolve() would resolve against the file.
-        const member = /^\s*\.\s*([\w$]+)/.exec(source.slice(i.e))?.[1];
-        if (member === undefined || member === "resolve") throw new Unlinkable(`${url}: import.meta use`);
-        continue;
-      }
-      const specifier = i.n;
-      if (i.d !== -1 || specifier === undefined) throw new Unlinkable(`${url}: dynamic import()`);
-      if (specifier.startsWith("node:")) continue;
-      let target: string;
-      if (specifier.startsWith("jsr:")) target = await this.resolver.resolveJsr(specifier, url);
-      else if (/^https?:\/\//.test(specifier)) target = await this.resolver.resolveUrl(specifier);
-      else {
-        const relative = this.resolver.resolveRelative(specifier, url);
-        if (relative === undefined) throw new Unlinkable(`${url}: imports "${specifier}"`);
-        target = await this.resolver.resolveUrl(relative);
-      }
-      imports.push({ start: i.s, end: i.e, target });
-    }
-    return { url, source, format, imports };
-  }
-}
-
 /** Makes linked files, named by the hash of URL and content (one per module), dependencies first. */
 class Writer {
   private readonly dir: string;
@@ -337,7 +261,7 @@ class Writer {
   write(graph: Graph, url: string, path: Set<string>): string | Error {
     const done = this.files.get(url);
     if (done !== undefined) return done;
-    if (path.has(url)) return new Unlinkable(`import cycle through ${url}`);
+    if (path.has(url)) return graph.unlinkable(`import cycle through ${url}`);
     const node = graph.nodes.get(url);
     if (node === undefined) return new Error(`${url} was not loaded`);
     if (node instanceof Error) return node;
@@ -385,9 +309,11 @@ class Writer {
    * written again unless their bytes match: this runs only when the index was
    * missing or stale, and a damaged file must not outlive that.
    */
-  flush(): void {
+  async flush(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
-    for (const [file, text] of this.texts) if (readText(file) !== text) atomicWrite(file, text);
+    for (const [file, text] of this.texts) {
+      if (readText(file) !== text) await host.writeFileAtomic(file, text);
+    }
   }
 }
 
@@ -407,10 +333,6 @@ function sweep(dir: string, lockPath: string, lockText: string | null): void {
   } catch {
     return;
   }
-  // Paths compare by what they name, not how they are spelt (Windows: C: and c:).
-  const same = (a: string | undefined, b: string) =>
-    a !== undefined &&
-    (globalThis.process.platform === "win32" ? a.toLowerCase() === b.toLowerCase() : a === b);
   /** File names (all in `dir`) that some remaining index names. */
   const kept = new Set<string>();
   for (const name of names.filter((n) => n.startsWith("index-") && n.endsWith(".json"))) {
@@ -418,7 +340,10 @@ function sweep(dir: string, lockPath: string, lockText: string | null): void {
     try {
       const index: LinkIndex = JSON.parse(fs.readFileSync(path, "utf8"));
       const [format, , settings]: [string, unknown, RemoteSettings] = JSON.parse(index.key);
-      if (format !== FORMAT || (same(settings.lockPath, lockPath) && index.lock !== lockText)) {
+      if (
+        format !== FORMAT ||
+        (settings.lockPath !== undefined && samePath(settings.lockPath, lockPath) && index.lock !== lockText)
+      ) {
         fs.rmSync(path, { force: true });
         continue;
       }
@@ -453,10 +378,4 @@ function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-function atomicWrite(path: string, text: string): void {
-  const temporary = `${path}.${globalThis.process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, path);
 }

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import process from "node:process";
+import { host } from "../../runtime/host.ts";
+import { dirname } from "../../runtime/path.ts";
 
 /** The sections of a version 5 lock this library reads and writes. */
 interface LockData {
@@ -64,7 +63,7 @@ export class Lockfile {
   static async read(path: string): Promise<Lockfile> {
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await host.readTextFile(path);
     } catch (error) {
       if ((error as { code?: string }).code === "ENOENT") return new Lockfile(path, { version: "5" }, null);
       throw error;
@@ -170,11 +169,9 @@ export class Lockfile {
       if (value === undefined) continue;
       ordered[section] = section === "version" || section === "workspace" ? value : sortKeys(value);
     }
-    await mkdir(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.${Date.now()}.tmp`;
+    await host.makeDir(dirname(this.path));
     const text = `${JSON.stringify(ordered, null, 2)}\n`;
-    await writeFile(temporary, text);
-    await rename(temporary, this.path);
+    await host.writeFileAtomic(this.path, text);
     this.text = text;
   }
 

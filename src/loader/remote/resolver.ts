@@ -1,15 +1,24 @@
 /**
- * Remote plugins for Node, which imports neither `jsr:` nor `https:`: resolves
- * `jsr:` requirements through the registry API (as Deno does), fetches and caches
- * modules, checks them against the lockfile, the JSR manifest and SRI hashes, and
- * turns TypeScript into JavaScript. The Node loader hooks are a thin adapter over
- * this class; it knows nothing of them, so that tests can drive it directly.
+ * Remote plugins for Node, which imports neither `jsr:` nor `https:`: the
+ * resolver ties together what Deno's module loader does, each in its own module:
+ * the URL policy (`policy.ts`), fetching (`fetch.ts`), the disk cache
+ * (`cache.ts`), the lockfile (`lockfile.ts`), the JSR registry (`jsr.ts`),
+ * verification (`verify.ts`) and transpiling (`transpile.ts`). It owns the state
+ * that must change without an await in between to stay race-free: which SRI hashes
+ * bind which module, what has been verified, and which responses and redirects
+ * wait for verification before the lock and the cache may keep them. The module
+ * graph walk (`graph.ts`), the linker (`link.ts`) and the Node loader hooks
+ * (`node/`) drive it; it knows nothing of them, so that tests can drive it directly.
  *
  * @module
  */
-import { DiskCache, fetchSource, type RemoteSource, sha256Hex } from "./fetcher.ts";
-import { loadSemver, Lockfile, normaliseRange, simpleRangeKey } from "./lockfile.ts";
-import { verifySri } from "../sri.ts";
+import { DiskCache, sha256Hex } from "./cache.ts";
+import { fetchSource, type RemoteSource } from "./fetch.ts";
+import { JsrRegistry } from "./jsr.ts";
+import { Lockfile } from "./lockfile.ts";
+import { checkRemoteUrl, MAX_REDIRECTS } from "./policy.ts";
+import { type LoadedSource, transpileModule } from "./transpile.ts";
+import { lockProblem, manifestProblem, moduleKind, verifySri } from "./verify.ts";
 
 /** How remote loading behaves for one config. */
 export interface RemoteSettings {
@@ -27,15 +36,11 @@ export interface RemoteSettings {
   readonly integrity: Readonly<Record<string, string>>;
 }
 
-/** A module ready for the runtime. */
-export interface LoadedSource {
-  /** JavaScript (TypeScript already transpiled), or JSON text. */
-  readonly source: string;
-  /** How to evaluate it. */
-  readonly format: "module" | "json";
+/** What a module is checked against: its JSR package version's base URL (if any) and the lock. */
+interface Known {
+  readonly base: string | undefined;
+  readonly lock: Lockfile | undefined;
 }
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Resolves, fetches and verifies remote modules for one set of settings. */
 export class RemoteResolver {
@@ -46,8 +51,8 @@ export class RemoteResolver {
   /** The JSR registry's base URL, without a trailing slash. */
   readonly jsrUrl: string;
   private lock: Promise<Lockfile | undefined>;
-  /** JSR manifests by package version base URL (`.../@a/b/1.2.0/`). */
-  private readonly manifests = new Map<string, Record<string, { checksum: string }>>();
+  /** The JSR registry, which also knows the manifests of the package versions resolved so far. */
+  private readonly jsr: JsrRegistry;
   /**
    * SRI hashes by URL: a config entry's hash binds the module it resolves to,
    * wherever that module is imported (known from the start for URL entries, once
@@ -71,6 +76,12 @@ export class RemoteResolver {
     this.cache = new DiskCache(settings.cacheDir);
     this.jsrUrl = settings.jsrUrl.replace(/\/+$/, "");
     this.lock = settings.lockPath ? Lockfile.read(settings.lockPath) : Promise.resolve(undefined);
+    this.jsr = new JsrRegistry({
+      jsrUrl: this.jsrUrl,
+      cache: this.cache,
+      lock: this.lock,
+      refuseIfFrozen: (what) => this.refuseIfFrozen(what),
+    });
     for (const [key, sri] of Object.entries(settings.integrity)) {
       if (/^https?:/.test(key)) this.hashesOf(key).add(sri);
     }
@@ -80,45 +91,11 @@ export class RemoteResolver {
    * Resolves `jsr:@scope/name[@range][/subpath]` to the module's URL on the registry.
    *
    * @param specifier The `jsr:` specifier.
+   * @param parentUrl The importing module's URL, when a module imports it.
    * @returns The URL of the file the package exports.
    */
   async resolveJsr(specifier: string, parentUrl?: string): Promise<string> {
-    const match = /^jsr:\/?(@[^/@]+\/[^/@]+)(?:@([^/]+))?(?:\/(.+))?$/.exec(specifier);
-    if (!match) {
-      throw new Error(
-        `"${specifier}" is not a valid jsr: specifier; write jsr:@scope/name[@range][/subpath]`,
-      );
-    }
-    const [, name, range, subpath] = match;
-    if (
-      range !== undefined && simpleRangeKey(range) === undefined &&
-      (await loadSemver()).validRange(range) === null
-    ) {
-      throw new Error(`"${range}" in "${specifier}" is not a valid version range`);
-    }
-    const lock = await this.lock;
-    const key = `jsr:${name}@${await normaliseRange(range)}`;
-    let version = lock?.specifier(key);
-    const pinned = version !== undefined;
-    if (version === undefined) {
-      this.refuseIfFrozen(key);
-      version = await this.pickVersion(name, range);
-    }
-    const meta = await this.versionMeta(name, version);
-    // Pinned only once its metadata passed: a failure leaves nothing behind in the lock.
-    if (!pinned) lock?.setSpecifier(key, version);
-    const exportKey = subpath ? `./${subpath}` : ".";
-    const target = meta.exports?.[exportKey];
-    if (typeof target !== "string") {
-      const known = Object.keys(meta.exports ?? {}).join(", ") || "nothing";
-      throw new Error(`${name}@${version} does not export "${exportKey}"; it exports ${known}`);
-    }
-    const base = `${this.jsrUrl}/${name}/${version}/`;
-    this.manifests.set(base, meta.manifest ?? {});
-    // A package importing another: the lock lists the dependency under the importer, as Deno's does.
-    const importer = parentUrl === undefined ? undefined : this.packageOf(parentUrl);
-    if (importer !== undefined) lock?.addJsrDependency(importer, `jsr:${name}`);
-    const url = new URL(target.replace(/^\.?\//, ""), base).href;
+    const url = await this.jsr.resolve(specifier, parentUrl);
     const sri = this.settings.integrity[specifier];
     if (sri !== undefined) await this.attachIntegrity(url, sri);
     return url;
@@ -147,7 +124,7 @@ export class RemoteResolver {
    */
   async resolveUrl(url: string): Promise<string> {
     this.checkUrl(url);
-    if ([...this.manifests.keys()].some((base) => url.startsWith(base))) return url;
+    if (this.jsr.baseOf(url) !== undefined) return url;
     const lock = await this.lock;
     // The lock keeps each hop, as Deno writes it: follow them to the end, under the
     // rules a fetch follows (same origin, at most 5 hops, no loop).
@@ -155,10 +132,14 @@ export class RemoteResolver {
     const seen = new Set([url]);
     for (let next = lock?.redirect(locked); next !== undefined; next = lock?.redirect(locked)) {
       this.checkUrl(next);
-      if (seen.has(next) || seen.size > 5 || new URL(next).origin !== new URL(locked).origin) {
+      if (seen.has(next) || seen.size > MAX_REDIRECTS || new URL(next).origin !== new URL(locked).origin) {
         throw new Error(
           `the lockfile ${lock!.path} redirects ${url} ${
-            seen.has(next) ? "in a loop" : seen.size > 5 ? "more than 5 times" : `to another host (${next})`
+            seen.has(next)
+              ? "in a loop"
+              : seen.size > MAX_REDIRECTS
+              ? `more than ${MAX_REDIRECTS} times`
+              : `to another host (${next})`
           }; delete its "redirects" entries for it and load again`,
         );
       }
@@ -224,7 +205,7 @@ export class RemoteResolver {
   private async attachIntegrity(url: string, sri: string): Promise<void> {
     const verified = this.verifiedSources.get(url);
     // Already verified: only the entry that brought a wrong hash is refused, the module stays good.
-    if (verified !== undefined) await verifySri(url, "module", verified.body, sri);
+    if (verified !== undefined) await verifySri(verified.body, sri, { name: url, kind: "module" });
     else this.hashesOf(url).add(sri);
   }
 
@@ -236,17 +217,7 @@ export class RemoteResolver {
    * @throws {Error} For a refused scheme or host.
    */
   checkUrl(url: string): string {
-    const parsed = new URL(url);
-    if (parsed.protocol === "https:") return url;
-    if (parsed.protocol === "http:") {
-      if (LOOPBACK.test(parsed.hostname) || this.settings.allowHttpHosts.includes(parsed.hostname)) {
-        return url;
-      }
-      throw new Error(
-        `plain http: is refused for host "${parsed.hostname}" (${url}); use https:, or add "${parsed.hostname}" to allowHttpHosts`,
-      );
-    }
-    throw new Error(`cannot load ${url}: only https: and loopback http: URLs are loaded remotely`);
+    return checkRemoteUrl(url, this.settings.allowHttpHosts);
   }
 
   /**
@@ -256,20 +227,7 @@ export class RemoteResolver {
    * @returns JavaScript or JSON text.
    */
   async load(url: string): Promise<LoadedSource> {
-    const source = await this.fetchVerified(url);
-    // Transpiled TypeScript is cached by the source's hash: a cached run needs no esbuild.
-    const key = `transpiled:esnext-1:${sha256Hex(source.body)}`;
-    const done = await this.cache.get(key);
-    if (done !== undefined) return { source: new TextDecoder().decode(done.body), format: "module" };
-    const prepared = await prepare(url, source);
-    if (prepared.compiled) {
-      await this.cache.put(key, {
-        url,
-        body: new TextEncoder().encode(prepared.source),
-        contentType: "text/javascript",
-      });
-    }
-    return { source: prepared.source, format: prepared.format };
+    return transpileModule(url, await this.fetchVerified(url));
   }
 
   /**
@@ -281,31 +239,17 @@ export class RemoteResolver {
    */
   async fetchVerified(url: string): Promise<RemoteSource> {
     const lock = await this.lock;
-    const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
-    let source = this.fetched.get(url);
-    this.fetched.delete(url);
-    // An entry under this URL that names another is a redirect remembered, not this module.
-    const entry = source === undefined ? await this.cache.get(url) : undefined;
-    const cached = entry?.url === url ? entry : undefined;
-    source ??= cached;
-    if (base === undefined && lock?.remote(url) === undefined) this.refuseIfFrozen(url);
-    if (source === undefined) {
-      source = await fetchSource(url);
-      if (source.url !== url) {
-        // resolveUrl() gave this URL as final: a redirect now means the server moved it since.
-        throw new Error(
-          `${url} now redirects to ${source.url}; delete its entries from the lockfile and the cache folder ` +
-            `${this.settings.cacheDir} if the move is expected, and load again`,
-        );
-      }
-    }
+    const base = this.jsr.baseOf(url);
+    const known = { base, lock };
+    const { source: found, cached } = await this.sourceOf(url, known);
+    let source = found;
     const checked = new Set(this.integrity.get(url));
-    let problem = await this.problemWith(url, source, base, lock);
+    let problem = await this.problemWith(url, source, known);
     if (problem !== undefined && cached !== undefined) {
       // The cached copy may be older than the lock (a lock updated elsewhere): ask the network once,
       // and take its answer only if it passes every check.
       const fresh = await fetchSource(url).catch(() => undefined);
-      if (fresh?.url === url && await this.problemWith(url, fresh, base, lock) === undefined) {
+      if (fresh?.url === url && await this.problemWith(url, fresh, known) === undefined) {
         source = fresh;
         problem = undefined;
       }
@@ -322,7 +266,10 @@ export class RemoteResolver {
       if (late.length === 0) break;
       for (const sri of late) {
         checked.add(sri);
-        problem ??= await verifySri(url, "module", source.body, sri).then(() => undefined, (error) => error);
+        problem ??= await verifySri(source.body, sri, { name: url, kind: "module" }).then(
+          () => undefined,
+          (error) => error,
+        );
       }
     }
     this.verifiedSources.set(url, source);
@@ -339,49 +286,55 @@ export class RemoteResolver {
   }
 
   /**
+   * The module at `url`: the response resolveUrl() fetched, else the cache's copy
+   * (`cached`), else a fetch; refused in frozen mode when the lock does not know it.
+   */
+  private async sourceOf(
+    url: string,
+    known: Known,
+  ): Promise<{ source: RemoteSource; cached?: RemoteSource }> {
+    // Taken before any await: a response resolveUrl() fetched is used once.
+    const fetched = this.fetched.get(url);
+    this.fetched.delete(url);
+    // An entry under this URL that names another is a redirect remembered, not this module.
+    const entry = fetched === undefined ? await this.cache.get(url) : undefined;
+    const cached = entry?.url === url ? entry : undefined;
+    if (known.base === undefined && known.lock?.remote(url) === undefined) this.refuseIfFrozen(url);
+    if (fetched !== undefined || cached !== undefined) return { source: (fetched ?? cached)!, cached };
+    const source = await fetchSource(url);
+    if (source.url !== url) {
+      // resolveUrl() gave this URL as final: a redirect now means the server moved it since.
+      throw new Error(
+        `${url} now redirects to ${source.url}; delete its entries from the lockfile and the cache folder ` +
+          `${this.settings.cacheDir} if the move is expected, and load again`,
+      );
+    }
+    return { source };
+  }
+
+  /**
    * Why `source` may not run as `url`: not a module type, not what the JSR
    * manifest or the lockfile says, or not its SRI hash; undefined when it passes.
    */
-  private async problemWith(
-    url: string,
-    source: RemoteSource,
-    base: string | undefined,
-    lock: Lockfile | undefined,
-  ): Promise<Error | undefined> {
+  private async problemWith(url: string, source: RemoteSource, known: Known): Promise<Error | undefined> {
     try {
       moduleKind(url, source);
-      for (const sri of this.integrity.get(url) ?? []) await verifySri(url, "module", source.body, sri);
+      for (const sri of this.integrity.get(url) ?? []) {
+        await verifySri(source.body, sri, { name: url, kind: "module" });
+      }
     } catch (error) {
       return error as Error;
     }
-    return this.mismatch(url, source, base, lock);
+    return this.mismatch(url, source, known);
   }
 
   /** Why `source` is not what the JSR manifest or the lockfile says `url` is, if it is not. */
-  private mismatch(url: string, source: RemoteSource, base: string | undefined, lock: Lockfile | undefined) {
+  private mismatch(url: string, source: RemoteSource, { base, lock }: Known): Error | undefined {
     const hash = sha256Hex(source.body);
-    if (base !== undefined) {
-      const path = `/${url.slice(base.length)}`;
-      const entry = this.manifests.get(base)![path];
-      if (entry === undefined) return new Error(`${url} is not in the package's manifest`);
-      if (entry.checksum !== `sha256-${hash}`) {
-        return new Error(
-          `checksum mismatch for ${url}: the package manifest says ${entry.checksum}, the file is sha256-${hash}; ` +
-            `the registry or the cache was tampered with`,
-        );
-      }
-    } else {
-      const expected = lock?.remote(url);
-      if (expected !== undefined && expected !== hash) {
-        return new Error(
-          `integrity check failed for ${url}: the lockfile ${
-            lock!.path
-          } has ${expected}, the module is ${hash}; ` +
-            `if the change is expected, delete that entry from the lockfile and load again`,
-        );
-      }
-    }
-    return undefined;
+    if (base !== undefined) return manifestProblem(url, this.jsr.manifestEntry(base, url), hash);
+    return lock === undefined
+      ? undefined
+      : lockProblem(url, { path: lock.path, expected: lock.remote(url) }, hash);
   }
 
   /** Writes the lock if it changed. */
@@ -397,73 +350,6 @@ export class RemoteResolver {
     return (await this.lock)?.ownText;
   }
 
-  /** The newest unyanked version of a JSR package that satisfies the range. */
-  private async pickVersion(name: string, range: string | undefined): Promise<string> {
-    const url = `${this.jsrUrl}/${name}/meta.json`;
-    const source = await fetchSource(url);
-    let meta: { versions?: Record<string, { yanked?: boolean }> };
-    try {
-      meta = JSON.parse(new TextDecoder().decode(source.body));
-    } catch {
-      throw new Error(`${url} did not answer JSON; is ${this.jsrUrl} a JSR registry? (set JSR_URL)`);
-    }
-    const versions = Object.entries(meta.versions ?? {}).filter(([, info]) => !info?.yanked).map(([v]) => v);
-    const version = (await loadSemver()).maxSatisfying(versions, range ?? "*");
-    if (version === null) {
-      throw new Error(
-        `no version of ${name} satisfies ${range ?? "*"}; the registry has ${
-          versions.join(", ") || "none"
-        } (yanked versions excluded)`,
-      );
-    }
-    return version;
-  }
-
-  /** A JSR version's metadata: exports and the manifest of checksums. */
-  private async versionMeta(
-    name: string,
-    version: string,
-  ): Promise<{ exports?: Record<string, string>; manifest?: Record<string, { checksum: string }> }> {
-    const url = `${this.jsrUrl}/${name}/${version}_meta.json`;
-    const lock = await this.lock;
-    const key = `${name}@${version}`;
-    const expected = lock?.jsrIntegrity(key);
-    if (expected === undefined) this.refuseIfFrozen(key);
-    const cached = await this.cache.get(url);
-    const source = cached ?? await fetchSource(url);
-    const hash = sha256Hex(source.body);
-    if (expected !== undefined && expected !== hash) {
-      throw new Error(
-        `integrity check failed for ${url}: the lockfile ${
-          lock!.path
-        } has ${expected}, the registry sent ${hash}; ` +
-          `if the change is expected, delete "${key}" from the lockfile's jsr section and load again`,
-      );
-    }
-    let meta;
-    try {
-      meta = JSON.parse(new TextDecoder().decode(source.body));
-    } catch {
-      // Neither locked nor cached: a later run asks again.
-    }
-    if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
-      throw new Error(
-        `${url} is not JSON metadata (an object); is ${this.jsrUrl} a JSR registry? (set JSR_URL)`,
-      );
-    }
-    if (expected === undefined) lock?.setJsrIntegrity(key, hash);
-    if (cached === undefined) await this.cache.put(url, source);
-    return meta;
-  }
-
-  /** The `@scope/name@version` whose files `url` belongs to, if it is a JSR file. */
-  private packageOf(url: string): string | undefined {
-    const base = [...this.manifests.keys()].find((b) => url.startsWith(b));
-    if (base === undefined) return undefined;
-    const [scope, name, version] = base.slice(this.jsrUrl.length + 1).split("/");
-    return `${scope}/${name}@${version}`;
-  }
-
   /** Throws in frozen mode: `what` is not in the lock. */
   private refuseIfFrozen(what: string): void {
     if (this.settings.frozen) {
@@ -472,74 +358,5 @@ export class RemoteResolver {
           `run "bernstein cache" or load once with frozen off to add it`,
       );
     }
-  }
-}
-
-const TS_TYPES = new Set([
-  "application/typescript",
-  "text/typescript",
-  "application/x-typescript",
-  "video/vnd.dlna.mpeg-tts",
-  "video/mp2t",
-  "text/tsx",
-  "application/x-tsx",
-]);
-const JS_TYPES = new Set([
-  "application/javascript",
-  "text/javascript",
-  "application/ecmascript",
-  "text/ecmascript",
-  "application/x-javascript",
-  "application/node",
-  "text/jsx",
-]);
-const BY_EXTENSION = new Set(["", "text/plain", "application/octet-stream"]);
-
-/**
- * What kind of module a response is, from its content type (and, for generic
- * types, the URL's extension).
- *
- * @throws {Error} For a type that is not a module's, naming the URL and the type.
- */
-function moduleKind(url: string, source: RemoteSource): "ts" | "tsx" | "js" | "jsx" | "json" {
-  const extension = /\.([a-z]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? "";
-  let kind: "ts" | "tsx" | "js" | "jsx" | "json" | undefined;
-  if (TS_TYPES.has(source.contentType)) {
-    kind = extension === "tsx" || source.contentType.endsWith("tsx") ? "tsx" : "ts";
-  } else if (JS_TYPES.has(source.contentType)) {
-    kind = extension === "jsx" || source.contentType === "text/jsx" ? "jsx" : "js";
-  } else if (source.contentType === "application/json" || source.contentType === "text/json") kind = "json";
-  else if (BY_EXTENSION.has(source.contentType)) {
-    kind = ({ ts: "ts", mts: "ts", tsx: "tsx", js: "js", mjs: "js", jsx: "jsx", json: "json" } as const)[
-      extension as "ts"
-    ];
-  }
-  if (kind === undefined) {
-    throw new Error(
-      `${url} was served as "${source.contentType || "no content type"}", which is not a module type; ` +
-        `serve TypeScript as application/typescript or JavaScript as text/javascript`,
-    );
-  }
-  return kind;
-}
-
-/** Makes a verified response ready to run: JSON or JavaScript as is, TypeScript compiled. */
-async function prepare(url: string, source: RemoteSource): Promise<LoadedSource & { compiled?: boolean }> {
-  const text = new TextDecoder().decode(source.body);
-  const kind = moduleKind(url, source);
-  if (kind === "json") return { source: text, format: "json" };
-  if (kind === "js") return { source: text, format: "module" };
-  const { transform } = await import("esbuild");
-  try {
-    const result = await transform(text, {
-      loader: kind,
-      format: "esm",
-      target: "esnext", // keeps import attributes such as with { type: "json" }
-      sourcefile: url,
-      sourcemap: "inline",
-    });
-    return { source: result.code, format: "module", compiled: true };
-  } catch (error) {
-    throw new Error(`cannot compile ${url}: ${(error as Error).message.split("\n").slice(0, 2).join(" ")}`);
   }
 }

@@ -6,14 +6,14 @@
  * own, or tsx), so that these run first.
  *
  * Thin until a remote specifier reaches them: the resolver and npm code load then.
- * On a cached start every remote plugin is usually linked (`link.ts`) and imported
+ * On a cached start every remote plugin is usually linked (`../link.ts`) and imported
  * as a plain file, so nothing remote reaches them at all; a remote module a local
  * plugin imports resolves to the same linked file, so that it loads once.
  *
  * @module
  */
 import type { MessagePort } from "node:worker_threads";
-import type { RemoteResolver, RemoteSettings } from "./resolver.ts";
+import type { RemoteResolver, RemoteSettings } from "../resolver.ts";
 
 /** The settings for one config. */
 export type HookSettings = RemoteSettings & {
@@ -43,7 +43,7 @@ export function initialize(data: { port: MessagePort; settings: HookSettings }):
 /** The resolver for the current settings, loaded on first use. */
 function remote(): Promise<RemoteResolver> {
   const current = settings!;
-  return resolver ??= import("./resolver.ts").then(({ RemoteResolver }) => new RemoteResolver(current));
+  return resolver ??= import("../resolver.ts").then(({ RemoteResolver }) => new RemoteResolver(current));
 }
 
 type Context = { parentURL?: string; conditions?: string[]; importAttributes?: Record<string, string> };
@@ -70,14 +70,17 @@ export async function resolve(specifier: string, context: Context, next: Next<Re
     if (relative !== undefined) return located(await resolver.resolveUrl(relative));
     // npm: imports of a remote module come from the project's node_modules, checked
     // against their range; bare and node: ones resolve from the project as well.
-    const npm = /^npm:\/?((?:@[^/@]+\/)?[^/@]+)(?:@([^/]+))?(?:\/(.+))?$/.exec(specifier);
-    if (npm) {
-      const [{ resolveNpm }, { fileURLToPath }] = await Promise.all([
-        import("../npm.ts"),
-        import("node:url"),
+    if (specifier.startsWith("npm:")) {
+      const [{ splitPackage }, { resolveNpm }, { filePath }] = await Promise.all([
+        import("../../specifier.ts"),
+        import("../../npm.ts"),
+        import("../../../runtime/host.ts"),
       ]);
-      const pkg = await resolveNpm(npm[1], npm[2], npm[3], fileURLToPath(settings.projectUrl));
-      return { url: pkg.url, shortCircuit: true };
+      const parts = splitPackage(specifier.slice(4));
+      if (parts !== undefined) {
+        const pkg = await resolveNpm(parts, filePath(settings.projectUrl));
+        return { url: pkg.url, shortCircuit: true };
+      }
     }
     return next(specifier, { ...context, parentURL: settings.projectUrl });
   }

@@ -7,9 +7,9 @@
  */
 import { register } from "node:module";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
-import { ensureTypeScript } from "../../runtime/mod.ts";
+import { ensureTypeScript } from "../../../runtime/mod.ts";
 import type { HookMessage, HookSettings } from "./node-hooks.ts";
-import type { RemoteSettings } from "./resolver.ts";
+import type { RemoteSettings } from "../resolver.ts";
 
 let registered: Promise<MessagePort> | undefined;
 let nextId = 0;
