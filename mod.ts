@@ -57,8 +57,8 @@ export {
   type PluginManagerOptions,
   type PluginStatsSnapshot,
 } from "./src/manager.ts";
+export { checkPluginShape } from "./src/plugin-shape.ts";
 export {
-  checkPluginShape,
   definePlugin,
   type HookContext,
   type HookFunction,

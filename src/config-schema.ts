@@ -7,7 +7,8 @@
 import * as v from "valibot";
 import type { AnyPlugin, NormalisedEntry } from "./config.ts";
 import type { Problem } from "./errors.ts";
-import { describe as kind, isPluginFactory } from "./plugin.ts";
+import { isPluginFactory } from "./plugin.ts";
+import { describe as kind } from "./_text.ts";
 import { MAX_TIMEOUT_MS } from "./spec.ts";
 import { closest } from "./_suggest.ts";
 import { issueToProblem } from "./_problems.ts";

@@ -8,7 +8,8 @@
 import { dirname, displayPath, extname, join, resolve } from "./runtime/path.ts";
 import { normaliseEntries, topLevelProblems } from "./config-schema.ts";
 import { ConfigError } from "./errors.ts";
-import { describe as kind, type Plugin, type PluginFactory } from "./plugin.ts";
+import type { Plugin, PluginFactory } from "./plugin.ts";
+import { describe as kind } from "./_text.ts";
 import { fileUrl, host, importModule } from "./runtime/mod.ts";
 
 /** A plugin written in the config itself: an object or a factory. */

@@ -25,6 +25,7 @@ import { HookRunner } from "./runner.ts";
 import type { HookCallArgs, HookCallResult, HookSpecs } from "./spec.ts";
 import { callsOf, type PluginStats, totalMsOf } from "./stats.ts";
 import { closest } from "./_suggest.ts";
+import { messageOf } from "./_text.ts";
 
 export type { PluginManagerOptions } from "./manager-options.ts";
 export type { HookSpecEntry } from "./registration.ts";
@@ -366,11 +367,7 @@ export class PluginManager<S extends HookSpecs = BernsteinHookSpecs> {
             error,
             time: Date.now(),
           });
-          this.#logger.error(
-            `Plugin "${state.name}" failed to shut down: ${
-              error instanceof Error ? error.message : String(error)
-            }`,
-          );
+          this.#logger.error(`Plugin "${state.name}" failed to shut down: ${messageOf(error)}`);
         }
       }
       this.unregister(state.name);

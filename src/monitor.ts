@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from "./logger.ts";
+import { messageOf } from "./_text.ts";
 
 /** What a monitor sees before each invocation. */
 export interface BeforeEvent {
@@ -148,6 +149,6 @@ export class Monitors {
   }
 
   private failed(error: unknown): void {
-    this.logger.error(`A hook monitor failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.error(`A hook monitor failed: ${messageOf(error)}`);
   }
 }

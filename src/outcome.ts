@@ -10,7 +10,8 @@ import { BernsteinError } from "./errors.ts";
 import type { ImplRecord } from "./hooks.ts";
 import type { Logger } from "./logger.ts";
 import type { Monitors } from "./monitor.ts";
-import { describe, issueToProblem } from "./plugin.ts";
+import { issueToProblem } from "./_problems.ts";
+import { describe, messageOf } from "./_text.ts";
 import { countExact, countSample } from "./stats.ts";
 import { SKIP } from "./_invocation.ts";
 
@@ -212,14 +213,4 @@ function invalidResult(record: ImplRecord, issue: v.BaseIssue<unknown>): Bernste
       problem.path ? `${problem.path}: ` : ""
     }${problem.message}`,
   );
-}
-
-/**
- * The message of a thrown value.
- *
- * @param error What was thrown.
- * @returns Its message, or its text.
- */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import type { Problem } from "./errors.ts";
-import { checkPluginShape, type Plugin } from "./plugin.ts";
+import type { Plugin } from "./plugin.ts";
+import { checkPluginShape } from "./plugin-shape.ts";
 import { assertHookSpecs, type HookSpec, type HookSpecs } from "./spec.ts";
 import { closest } from "./_suggest.ts";
 

@@ -17,7 +17,7 @@ import { HookArgumentsError, HookTimeoutError } from "./errors.ts";
 import type { HookCaller, ImplRecord } from "./hooks.ts";
 import { Monitors } from "./monitor.ts";
 import { type Invocation, Outcomes, type OutcomeSettings } from "./outcome.ts";
-import { issueToProblem } from "./plugin.ts";
+import { issueToProblem } from "./_problems.ts";
 import { runLevel, type WrapperHost } from "./wrappers.ts";
 import type { PlainList, StepRun, Variant } from "./_compiled.ts";
 import { Deadlines, type Watched, type Wheel } from "./_deadlines.ts";

@@ -1,9 +1,8 @@
-// src/_problems.ts: the one translation of valibot issues into problems. Its default
-// form must give what plugin.ts's issueToProblem gives, so that plugin.ts can use it.
+// src/_problems.ts: the one translation of valibot issues into problems, which
+// config validation, plugin options, hook arguments and results share.
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { issueToProblem } from "../src/_problems.ts";
-import { issueToProblem as pluginIssueToProblem } from "../src/plugin.ts";
 
 const schema = v.strictObject({
   name: v.string(),
@@ -21,15 +20,24 @@ const inputs: unknown[] = [
 ];
 
 describe("issueToProblem", () => {
-  it("gives what plugin.ts's copy gives, with and without a prefix", () => {
-    for (const input of inputs) {
-      const result = v.safeParse(schema, input);
-      for (const issue of result.issues ?? []) {
-        for (const prefix of ["", "options"]) {
-          expect(issueToProblem(issue, prefix)).toEqual(pluginIssueToProblem(issue, prefix));
-        }
-      }
-    }
+  it("names missing and unknown keys, and keeps valibot's message otherwise, under a dotted path", () => {
+    const problems = inputs.flatMap((input) =>
+      (v.safeParse(schema, input).issues ?? []).map((issue) => issueToProblem(issue, "options"))
+    );
+    expect(problems).toEqual([
+      { path: "options.name", message: "is required but missing" },
+      { path: "options.list", message: "is required but missing" },
+      { path: "options.name", message: "Invalid type: Expected string but received 1" },
+      { path: "options.list.0.n", message: 'Invalid type: Expected number but received "x"' },
+      { path: "options.list.1.n", message: "is required but missing" },
+      { path: "options.list.1.m", message: 'unknown key "m"' },
+      { path: "options.nested.flag", message: "Invalid type: Expected boolean but received 1" },
+      { path: "options.nested.extra", message: 'unknown key "extra"' },
+      { path: "options.stray", message: 'unknown key "stray"' },
+      { path: "options", message: 'Invalid type: Expected Object but received "not an object"' },
+    ]);
+    const [first] = v.safeParse(schema, {}).issues!;
+    expect(issueToProblem(first)).toEqual({ path: "name", message: "is required but missing" });
   });
 
   it("writes array indexes in brackets and suggests a known key when asked", () => {

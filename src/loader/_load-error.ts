@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { messageOf } from "../_text.ts";
 import { entryLocation, type LoadedConfig, type NormalisedEntry } from "../config.ts";
 import { PluginLoadError } from "../errors.ts";
 
@@ -37,6 +38,6 @@ export function loadError(at: EntryContext, reason: string, cause?: unknown): Pl
  * @returns One line.
  */
 export function firstLines(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = messageOf(error);
   return text.split("\n").map((line) => line.trim()).filter(Boolean).slice(0, 3).join(" ");
 }

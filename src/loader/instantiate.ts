@@ -7,14 +7,9 @@
  */
 import { formatProblems, PluginValidationError } from "../errors.ts";
 import { type Logger, scopedLogger } from "../logger.ts";
-import {
-  checkPluginShape,
-  describe,
-  type HookImpls,
-  instantiatePlugin,
-  isPluginFactory,
-  type Plugin,
-} from "../plugin.ts";
+import { checkPluginShape } from "../plugin-shape.ts";
+import { describe } from "../_text.ts";
+import { type HookImpls, instantiatePlugin, isPluginFactory, type Plugin } from "../plugin.ts";
 import { type EntryContext, firstLines, loadError } from "./_load-error.ts";
 
 // deno-lint-ignore no-explicit-any
