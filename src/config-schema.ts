@@ -5,13 +5,35 @@
  * @module
  */
 import * as v from "valibot";
-import type { AnyPlugin, NormalisedEntry } from "./config.ts";
+import type { Plugin, PluginFactory } from "./plugin.ts";
 import type { Problem } from "./errors.ts";
 import { isPluginFactory } from "./plugin.ts";
 import { describe as kind } from "./_text.ts";
 import { MAX_TIMEOUT_MS } from "./spec.ts";
 import { closest } from "./_suggest.ts";
 import { issueToProblem } from "./_problems.ts";
+
+/** A plugin written in the config itself: an object or a factory. */
+// deno-lint-ignore no-explicit-any
+export type AnyPlugin = Plugin<any> | PluginFactory<any, any>;
+
+/** A plugin entry in one normal form. */
+export interface NormalisedEntry {
+  /** Where it sits, such as `plugins[2]`. */
+  readonly path: string;
+  /** The specifier, or an inline plugin. */
+  readonly use: string | AnyPlugin;
+  /** Options for the factory. */
+  readonly options: unknown;
+  /** Whether to load it. */
+  readonly enabled: boolean;
+  /** SRI hash to enforce, if any. */
+  readonly integrity: string | undefined;
+  /** Deadline override for its implementations. */
+  readonly timeoutMs: number | undefined;
+  /** Name override. */
+  readonly name: string | undefined;
+}
 
 const Positive = v.pipe(v.number(), v.minValue(1), v.maxValue(MAX_TIMEOUT_MS));
 

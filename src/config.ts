@@ -6,15 +6,12 @@
  * @module
  */
 import { dirname, displayPath, extname, join, resolve } from "./runtime/path.ts";
-import { normaliseEntries, topLevelProblems } from "./config-schema.ts";
+import { type AnyPlugin, type NormalisedEntry, normaliseEntries, topLevelProblems } from "./config-schema.ts";
+
+export type { AnyPlugin, NormalisedEntry } from "./config-schema.ts";
 import { ConfigError } from "./errors.ts";
-import type { Plugin, PluginFactory } from "./plugin.ts";
 import { describe as kind } from "./_text.ts";
 import { fileUrl, host, importModule } from "./runtime/mod.ts";
-
-/** A plugin written in the config itself: an object or a factory. */
-// deno-lint-ignore no-explicit-any
-export type AnyPlugin = Plugin<any> | PluginFactory<any, any>;
 
 /** A plugin entry written as an object. */
 export interface PluginEntryObject {
@@ -92,24 +89,6 @@ export const CONFIG_NAMES: readonly string[] = [
   "bernstein.config.mjs",
   "bernstein.config.json",
 ];
-
-/** A plugin entry in one normal form. */
-export interface NormalisedEntry {
-  /** Where it sits, such as `plugins[2]`. */
-  readonly path: string;
-  /** The specifier, or an inline plugin. */
-  readonly use: string | AnyPlugin;
-  /** Options for the factory. */
-  readonly options: unknown;
-  /** Whether to load it. */
-  readonly enabled: boolean;
-  /** SRI hash to enforce, if any. */
-  readonly integrity: string | undefined;
-  /** Deadline override for its implementations. */
-  readonly timeoutMs: number | undefined;
-  /** Name override. */
-  readonly name: string | undefined;
-}
 
 /**
  * Validates a config object and puts every plugin entry in one form.

@@ -98,7 +98,9 @@ export class Outcomes {
    * list, unless its hook is firstResult; others against the hook's result schema),
    * its duration counted when measured and the breaker's count reset. A failure is
    * counted, recorded, logged and fed to the breaker. Monitors that saw the start
-   * are told.
+   * are told. It takes four positional parameters, one more than elsewhere: it
+   * runs on every invocation that returns something, where an options object would
+   * be an allocation each time.
    *
    * @param record The implementation.
    * @param inv Its call's state.
@@ -108,13 +110,17 @@ export class Outcomes {
    * @throws The failure in strict mode, and an inner error a wrapper let through.
    */
   record(record: ImplRecord, inv: Invocation, value: unknown, kind: OutcomeKind): unknown {
-    if (kind !== "ok") return this.failed(record, inv, value, kind);
+    if (kind !== "ok") return this.failed(record, inv, { error: value, kind });
     const spec = record.caller.spec;
     if (record.wrapper && spec.firstResult !== true) {
-      if (!Array.isArray(value)) return this.failed(record, inv, notAList(record, value), "error");
+      if (!Array.isArray(value)) {
+        return this.failed(record, inv, { error: notAList(record, value), kind: "error" });
+      }
     } else if (record.checksResult && value !== undefined && value !== null) {
       const parsed = v.safeParse(spec.result!, value);
-      if (!parsed.success) return this.failed(record, inv, invalidResult(record, parsed.issues[0]), "error");
+      if (!parsed.success) {
+        return this.failed(record, inv, { error: invalidResult(record, parsed.issues[0]), kind: "error" });
+      }
       value = parsed.output;
     }
     if (inv.weight > 0) {
@@ -156,9 +162,9 @@ export class Outcomes {
   private failed(
     record: ImplRecord,
     inv: Invocation,
-    error: unknown,
-    kind: "error" | "timeout",
+    failure: { readonly error: unknown; readonly kind: "error" | "timeout" },
   ): typeof SKIP {
+    const { error, kind } = failure;
     const state = record.state;
     const measured = inv.weight > 0;
     const durationMs = measured

@@ -6,8 +6,7 @@
  */
 import * as v from "valibot";
 import type { Problem } from "./errors.ts";
-import type { HookImplOptions, OptionsSchema, PluginFactoryInit } from "./plugin.ts";
-import { type HookSpecs, MAX_TIMEOUT_MS } from "./spec.ts";
+import { MAX_TIMEOUT_MS } from "./spec.ts";
 import { issueToProblem } from "./_problems.ts";
 import { describe } from "./_text.ts";
 
@@ -132,7 +131,7 @@ function checkImplShape(impl: unknown, path: string): Problem[] {
       ? { ...problem, message: `${problem.message}; the options are ${IMPL_KEYS}` }
       : problem;
   });
-  const options = impl as HookImplOptions & { handler?: unknown; wrapper?: unknown };
+  const options = impl as { handler?: unknown; wrapper?: unknown; tryFirst?: unknown; tryLast?: unknown };
   if (options.handler === undefined && options.wrapper === undefined) {
     problems.push({
       path,
@@ -153,7 +152,7 @@ function checkImplShape(impl: unknown, path: string): Problem[] {
  * @param init The factory's definition.
  * @returns Every problem found; empty when it is right.
  */
-export function checkFactoryShape(init: PluginFactoryInit<HookSpecs, OptionsSchema>): Problem[] {
+export function checkFactoryShape(init: { name?: unknown; setup?: unknown; options?: unknown }): Problem[] {
   const problems: Problem[] = [];
   if (typeof init.name !== "string" || init.name === "") {
     problems.push({ path: "name", message: "must be a non-empty string" });

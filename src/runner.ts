@@ -127,15 +127,15 @@ export class HookRunner implements WrapperHost {
    * @returns The results (or the first one), or a promise of them.
    */
   runPlain(list: PlainList<ImplRecord>, args: unknown): unknown {
-    if (this.monitors.list.length > 0) return new Run(this, list, args, 1).go();
+    if (this.monitors.list.length > 0) return new Run(this, list, args).go(1);
     const countdown = list.countdown;
     const weight = countdown.take();
-    const run = new Run(this, list, args, weight);
-    if (weight === 0) return run.go();
+    const run = new Run(this, list, args);
+    if (weight === 0) return run.go(weight);
     const start = performance.now();
     let result: unknown;
     try {
-      result = run.go();
+      result = run.go(weight);
     } catch (error) {
       // Strict mode: the countdown still restarts.
       countdown.after(start, undefined, list.impls.length);
@@ -209,7 +209,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   readonly list: PlainList<ImplRecord>;
   readonly args: unknown;
   /** 0 for an untimed call; for a timed one, the calls it stands for. */
-  readonly weight: number;
+  weight: number;
   /** Whether the monitors see this call's invocations. */
   monitored: boolean;
   /** The variant of the list this call runs. */
@@ -234,16 +234,15 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   private wheel: Wheel | undefined = undefined;
 
   // Fields set here, not as parameter properties: Node's type stripping loads only erasable syntax.
-  constructor(host: HookRunner, list: PlainList<ImplRecord>, args: unknown, weight: number) {
+  constructor(host: HookRunner, list: PlainList<ImplRecord>, args: unknown) {
     this.host = host;
     this.out = host.out;
     this.monitors = host.monitors;
     this.list = list;
     this.args = args;
-    this.weight = weight;
-    const monitored = host.monitors.list.length > 0;
-    this.monitored = monitored;
-    this.variant = monitored ? list.monitored : weight > 0 ? list.timed : list.untimed;
+    this.weight = 0;
+    this.monitored = false;
+    this.variant = list.untimed;
     this.start = 0;
     this.end = 0;
     this.acc = undefined;
@@ -254,8 +253,16 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     this.reject = unset;
   }
 
-  /** Runs the call: its result, or a promise of it once an implementation is pending. */
-  go(): unknown {
+  /**
+   * Runs the call: its result, or a promise of it once an implementation is pending.
+   *
+   * @param weight 0 for an untimed call, else the calls it stands for (1 when monitored).
+   */
+  go(weight: number): unknown {
+    this.weight = weight;
+    const monitored = this.monitors.list.length > 0;
+    this.monitored = monitored;
+    this.variant = monitored ? this.list.monitored : weight > 0 ? this.list.timed : this.list.untimed;
     const result = this.variant.run(this, 0);
     return result === PENDING ? this.begin() : result;
   }
@@ -295,7 +302,8 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     const error = new HookTimeoutError(record.state.name, record.caller.name, record.timeoutMs);
     if (this.ctx instanceof InvocationContext) this.ctx.abort(error);
     this.end = performance.now();
-    const rest = new Run(this.host, this.list, this.args, this.weight);
+    const rest = new Run(this.host, this.list, this.args);
+    rest.weight = this.weight;
     rest.monitored = this.monitored;
     rest.variant = this.variant;
     rest.index = this.index;

@@ -20,27 +20,23 @@ export type OrchestrationEvent = {
  * @returns The events, covering every hook.
  */
 export function demoScenario(start = Date.UTC(2026, 10, 25, 9, 0, 0)): OrchestrationEvent[] {
-  const task = (
-    id: string,
-    title: string,
-    role: string,
-    priority: 1 | 2 | 3,
-    extra: Partial<Task> = {},
-  ): Task => ({
-    id,
-    title,
-    description: `${title}.`,
-    role,
-    priority,
+  const task = (fields: Pick<Task, "id" | "title" | "role" | "priority"> & Partial<Task>): Task => ({
+    description: `${fields.title}.`,
     status: "open",
     dependsOn: [],
     createdAt: start,
     metadata: {},
-    ...extra,
+    ...fields,
   });
-  const login = task("T-101", "Add login form", "frontend", 2);
-  const api = task("T-102", "Expose /sessions endpoint", "backend", 1);
-  const docs = task("T-103", "Document the session API", "docs", 3, { dependsOn: ["T-102"] });
+  const login = task({ id: "T-101", title: "Add login form", role: "frontend", priority: 2 });
+  const api = task({ id: "T-102", title: "Expose /sessions endpoint", role: "backend", priority: 1 });
+  const docs = task({
+    id: "T-103",
+    title: "Document the session API",
+    role: "docs",
+    priority: 3,
+    dependsOn: ["T-102"],
+  });
   const claimed = (t: Task, agent: string): Task => ({ ...t, status: "claimed", assignedAgent: agent });
   return [
     { hook: "onAgentSpawned", args: { agentId: "agent-1", role: "frontend", adapter: "claude-code" } },
