@@ -13,12 +13,15 @@
  * await manager.hook.onAgentSpawned({ agentId: "a1", role: "backend", adapter: "claude" });
  * ```
  *
+ * The names here are what a host or a plugin author uses; the rest of the
+ * library's modules stay importable by path (`./src/...`) for tests and tools.
+ *
  * @module
  */
+// Errors: every one a host or a plugin author can receive.
 export {
   BernsteinError,
   ConfigError,
-  formatProblems,
   HookArgumentsError,
   HookSpecError,
   HookTimeoutError,
@@ -28,87 +31,46 @@ export {
   type Problem,
   UnknownHookError,
 } from "./src/errors.ts";
+// Bernstein's own hooks and their data.
 export {
-  adrHookNames,
   type BernsteinHookSpecs,
   bernsteinHookSpecs,
   type Task,
-  type TaskPriority,
-  TaskPrioritySchema,
   type TaskResult,
   TaskResultSchema,
   TaskSchema,
-  type TaskStatus,
-  TaskStatusSchema,
 } from "./src/hookspecs.ts";
+// Writing plugins and hook specs.
 export {
-  createLogger,
-  type Logger,
-  type LoggerOptions,
-  type LogLevel,
-  scopedLogger,
-  silentLogger,
-} from "./src/logger.ts";
+  definePlugin,
+  type HookContext,
+  type HookImplOptions,
+  type HookImpls,
+  type Plugin,
+  type PluginFactory,
+  type SetupContext,
+} from "./src/plugin.ts";
+export { defineHookSpec, type HookArgs, type HookSpec, type HookSpecs } from "./src/spec.ts";
+// Hosting them: the manager, its monitors and statistics, and logging.
 export {
-  type HookCallers,
-  type HookSpecEntry,
   type PluginInfo,
   PluginManager,
   type PluginManagerOptions,
   type PluginStatsSnapshot,
 } from "./src/manager.ts";
-export { checkPluginShape } from "./src/plugin-shape.ts";
-export {
-  definePlugin,
-  type HookContext,
-  type HookFunction,
-  type HookImpl,
-  type HookImplOptions,
-  type HookImpls,
-  type InstantiateOptions,
-  instantiatePlugin,
-  isPluginFactory,
-  type MaybePromise,
-  type OptionsSchema,
-  type Plugin,
-  type PluginFactory,
-  type PluginFactoryInit,
-  type PluginInstance,
-  type SetupContext,
-  type WrapperFunction,
-} from "./src/plugin.ts";
 export type { AfterEvent, BeforeEvent, Monitor } from "./src/monitor.ts";
 export type { FailureRecord } from "./src/outcome.ts";
-export type { PluginStats } from "./src/stats.ts";
-export {
-  type ArgsSchema,
-  type DeepReadonly,
-  defineHookSpec,
-  type HookArgs,
-  type HookCallArgs,
-  type HookCallResult,
-  type HookResult,
-  type HookSpec,
-  type HookSpecInit,
-  type HookSpecs,
-  type ResultSchema,
-} from "./src/spec.ts";
+export { createLogger, type Logger, silentLogger } from "./src/logger.ts";
+// Configuring and loading them.
 export {
   type BernsteinConfig,
-  CONFIG_NAMES,
   defineConfig,
-  findConfig,
   loadConfig,
   type LoadedConfig,
-  type NormalisedEntry,
   type PluginEntry,
-  type PluginEntryObject,
-  validateConfig,
 } from "./src/config.ts";
-export { type LoadedPlugin, type LoadOptions, loadPlugins, type LoadReport } from "./src/loader/load.ts";
+export { type LoadedPlugin, loadPlugins, type LoadReport } from "./src/loader/load.ts";
 export { createManager } from "./src/setup.ts";
-export { ACCEPTED_FORMS, type ParsedSpecifier, parseSpecifier } from "./src/loader/specifier.ts";
-export { type DiscoveredPlugin, discoverPlugins } from "./src/loader/discover.ts";
 export { runtime, type RuntimeInfo } from "./src/runtime/mod.ts";
 /**
  * valibot, the schema library hook specs and plugin options are written in: the

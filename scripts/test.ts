@@ -20,6 +20,8 @@ interface Step {
   args: string[];
   env?: Record<string, string>;
   report?: string;
+  /** Counts passed and failed tests from the step's output (which is then captured and echoed). */
+  count?: (output: string) => { passed: number; failed: number } | undefined;
 }
 
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
@@ -44,6 +46,18 @@ const steps: Step[] = [
   },
   { name: "deno lint", command: deno, args: ["lint", "--quiet"] },
   { name: "deno fmt", command: deno, args: ["fmt", "--check", "--quiet"] },
+  {
+    // Every @example in the library's JSDoc, type-checked and run.
+    name: "doc examples on deno",
+    command: deno,
+    args: ["test", "--doc", "--quiet", "-A", "mod.ts", "src"],
+    env: { NO_COLOR: "1" },
+    count: (output) => {
+      // deno prints "ok | 34 passed | 0 failed" (or FAILED | ...).
+      const m = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
+      return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
+    },
+  },
   suite("node", node, []),
   suite("deno", deno, ["run", "-A"]),
 ];
@@ -58,10 +72,24 @@ for (const step of steps) {
   console.log(`\n== ${step.name}`);
   const run = spawnSync(step.command, step.args, {
     cwd: root,
-    stdio: "inherit",
+    stdio: step.count ? ["inherit", "pipe", "pipe"] : "inherit",
     env: { ...process.env, ...step.env },
+    maxBuffer: 64 * 1024 * 1024,
   });
   if (run.error) console.error(`Cannot run ${step.name}: ${run.error.message}`);
+  if (step.count) {
+    const output = `${run.stdout ?? ""}${run.stderr ?? ""}`;
+    process.stdout.write(output);
+    const counted = step.count(output);
+    if (counted) {
+      passed += counted.passed;
+      failed += counted.failed;
+      console.log(`${step.name}: ${counted.passed} passed, ${counted.failed} failed`);
+    } else {
+      console.error(`${step.name} printed no totals; counting it as failed`);
+      failed += 1;
+    }
+  }
   if (step.report) {
     if (existsSync(step.report)) {
       const report = JSON.parse(readFileSync(step.report, "utf8"));
@@ -77,7 +105,10 @@ for (const step of steps) {
 }
 // A failed check (type-check, lint, format) counts as a failure in the totals too,
 // so that the closing line alone tells whether everything passed.
-const failedChecks = broken.filter((name) => !steps.find((s) => s.name === name)?.report).length;
+const failedChecks = broken.filter((name) => {
+  const step = steps.find((s) => s.name === name);
+  return !step?.report && !step?.count;
+}).length;
 if (broken.length > 0) console.error(`\nFailed steps: ${broken.join(", ")}`);
 console.log(`tests: ${passed} passed, ${failed + failedChecks} failed`);
 process.exit(broken.length > 0 || failed > 0 ? 1 : 0);

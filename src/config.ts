@@ -159,6 +159,17 @@ export async function findConfig(from: string = host.cwd()): Promise<string | un
  * @returns The config, its location and its normalised entries.
  * @throws {ConfigError} When no file is found, it cannot be read or imported, it
  * has no default export, or it does not validate.
+ * @example
+ * ```ts
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadConfig } from "../mod.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "bernstein-example-"));
+ * await writeFile(join(dir, "bernstein.config.json"), JSON.stringify({ plugins: ["./audit.ts"] }));
+ * const config = await loadConfig(undefined, dir);
+ * if (config.entries[0].use !== "./audit.ts" || config.entries[0].path !== "plugins[0]") throw new Error("not read");
+ * ```
  */
 export async function loadConfig(file?: string, cwd: string = host.cwd()): Promise<LoadedConfig> {
   const path = file !== undefined ? resolve(cwd, file) : await findConfig(cwd);

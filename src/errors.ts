@@ -13,7 +13,21 @@ export interface Problem {
   readonly message: string;
 }
 
-/** Base class of every error this library throws on purpose. */
+/**
+ * Base class of every error this library throws on purpose: catch it to tell the
+ * library's errors from others.
+ *
+ * @example
+ * ```ts
+ * import { BernsteinError, PluginManager } from "../mod.ts";
+ * try {
+ *   new PluginManager({ timeoutMs: -1 });
+ * } catch (error) {
+ *   if (!(error instanceof BernsteinError)) throw error;
+ *   console.log(error.message); // Cannot create plugin manager: timeoutMs must be a positive number ...
+ * }
+ * ```
+ */
 export class BernsteinError extends Error {
   /**
    * Creates the error.
@@ -27,10 +41,36 @@ export class BernsteinError extends Error {
   }
 }
 
-/** A hook specification is malformed or clashes with one already added. */
+/**
+ * A hook specification is malformed or clashes with one already added, or a
+ * manager option is out of range.
+ *
+ * @example
+ * ```ts
+ * import { defineHookSpec, HookSpecError, v } from "../mod.ts";
+ * try {
+ *   defineHookSpec({ args: v.object({}), doc: "" });
+ * } catch (error) {
+ *   if (!(error instanceof HookSpecError)) throw error;
+ * }
+ * ```
+ */
 export class HookSpecError extends BernsteinError {}
 
-/** A plugin does not match the hook contract; it was not registered. */
+/**
+ * A plugin does not match the hook contract; it was not registered.
+ *
+ * @example
+ * ```ts
+ * import { PluginManager, PluginValidationError } from "../mod.ts";
+ * try {
+ *   new PluginManager().register({ name: "typo", hooks: { onTaskCreatd: () => {} } } as never);
+ * } catch (error) {
+ *   if (!(error instanceof PluginValidationError)) throw error;
+ *   console.log(error.plugin, error.problems[0].path); // typo hooks.onTaskCreatd
+ * }
+ * ```
+ */
 export class PluginValidationError extends BernsteinError {
   /** Name of the plugin, or `"<unnamed>"` when it has none. */
   readonly plugin: string;
@@ -54,7 +94,20 @@ export class PluginValidationError extends BernsteinError {
   }
 }
 
-/** A hook was called with arguments that do not match its specification. */
+/**
+ * A hook was called with arguments that do not match its specification.
+ *
+ * @example
+ * ```ts
+ * import { HookArgumentsError, PluginManager } from "../mod.ts";
+ * try {
+ *   new PluginManager().hook.onAgentDied({ agentId: 1 } as never);
+ * } catch (error) {
+ *   if (!(error instanceof HookArgumentsError)) throw error;
+ *   console.log(error.hook, error.problems.map((p) => p.path)); // onAgentDied [ "agentId", "reason" ]
+ * }
+ * ```
+ */
 export class HookArgumentsError extends BernsteinError {
   /** Name of the hook that was called. */
   readonly hook: string;
@@ -74,7 +127,20 @@ export class HookArgumentsError extends BernsteinError {
   }
 }
 
-/** A hook was called that has no specification. */
+/**
+ * A hook was called that has no specification.
+ *
+ * @example
+ * ```ts
+ * import { PluginManager, UnknownHookError } from "../mod.ts";
+ * try {
+ *   new PluginManager().call("onTaskCreatd" as never, {} as never);
+ * } catch (error) {
+ *   if (!(error instanceof UnknownHookError)) throw error;
+ *   console.log(error.message); // Cannot call hook "onTaskCreatd": no such hook is specified; did you mean "onTaskCreated"?
+ * }
+ * ```
+ */
 export class UnknownHookError extends BernsteinError {
   /** The name that was asked for. */
   readonly hook: string;
@@ -99,7 +165,20 @@ export class UnknownHookError extends BernsteinError {
   }
 }
 
-/** An implementation did not settle before its deadline. */
+/**
+ * An implementation did not settle before its deadline. The call goes on without
+ * it; the error is recorded in the manager's `failures`.
+ *
+ * @example
+ * ```ts
+ * import { HookTimeoutError, PluginManager, silentLogger } from "../mod.ts";
+ * const manager = new PluginManager({ logger: silentLogger, timeoutMs: 20 });
+ * manager.register({ name: "slow", hooks: { onAgentDied: () => new Promise<void>(() => {}) } });
+ * await manager.hook.onAgentDied({ agentId: "a1", reason: "exit" });
+ * const [failure] = manager.failures;
+ * if (!(failure.error instanceof HookTimeoutError) || failure.error.timeoutMs !== 20) throw new Error("no timeout");
+ * ```
+ */
 export class HookTimeoutError extends BernsteinError {
   /** Plugin whose implementation timed out. */
   readonly plugin: string;
@@ -138,7 +217,20 @@ export function formatProblems(problems: readonly Problem[]): string {
     problems.map((p) => `  - ${line(p)}`).join("\n");
 }
 
-/** A config file is missing, cannot be imported or does not validate. */
+/**
+ * A config file is missing, cannot be imported or does not validate.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, loadConfig } from "../mod.ts";
+ * try {
+ *   await loadConfig("no-such.config.ts");
+ * } catch (error) {
+ *   if (!(error instanceof ConfigError)) throw error;
+ *   console.log(error.message); // Cannot read config ...no-such.config.ts...
+ * }
+ * ```
+ */
 export class ConfigError extends BernsteinError {
   /** The config file, when one was found. */
   readonly file: string | undefined;
@@ -165,7 +257,23 @@ export class ConfigError extends BernsteinError {
   }
 }
 
-/** A configured plugin could not be resolved, fetched, imported or validated. */
+/**
+ * A configured plugin could not be resolved, fetched, imported or validated. The
+ * other plugins still load; {@linkcode LoadReport.errors} lists one per failure.
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadConfig, loadPlugins, PluginLoadError } from "../mod.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "bernstein-example-"));
+ * await writeFile(join(dir, "bernstein.config.json"), JSON.stringify({ plugins: ["./missing.ts"] }));
+ * const report = await loadPlugins(await loadConfig(undefined, dir));
+ * const [error] = report.errors;
+ * if (!(error instanceof PluginLoadError) || error.specifier !== "./missing.ts") throw new Error("not reported");
+ * ```
+ */
 export class PluginLoadError extends BernsteinError {
   /** The specifier as written in the config. */
   readonly specifier: string;
@@ -187,7 +295,24 @@ export class PluginLoadError extends BernsteinError {
   }
 }
 
-/** Strict loading failed: every plugin error, listed. */
+/**
+ * Strict loading failed: every plugin error, listed.
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { createManager, LoadFailedError, loadConfig, silentLogger } from "../mod.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "bernstein-example-"));
+ * await writeFile(join(dir, "bernstein.config.json"), JSON.stringify({ strict: true, plugins: ["./missing.ts"] }));
+ * try {
+ *   await createManager(await loadConfig(undefined, dir), { logger: silentLogger });
+ * } catch (error) {
+ *   if (!(error instanceof LoadFailedError) || error.errors.length !== 1) throw error;
+ * }
+ * ```
+ */
 export class LoadFailedError extends BernsteinError {
   /** Each plugin that failed. */
   readonly errors: readonly PluginLoadError[];

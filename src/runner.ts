@@ -41,7 +41,7 @@ export interface RunnerSettings extends OutcomeSettings {
  * import { silentLogger } from "./logger.ts";
  * import * as v from "valibot";
  * const runner = new HookRunner({ strict: false, validate: true, breakerThreshold: 5, maxFailures: 10, logger: silentLogger });
- * const caller = new HookCaller("ping", defineHookSpec({ args: v.object({ n: v.number() }) }), {
+ * const caller = new HookCaller("ping", defineHookSpec({ args: v.object({ n: v.number() }), doc: "Pings." }), {
  *   source: "example",
  *   defaultTimeoutMs: 1000,
  *   everyCall: false,

@@ -20,6 +20,20 @@ import { PluginManager } from "./manager.ts";
  * @param options Logger and strictness.
  * @returns The manager and the load report (including registration failures).
  * @throws {LoadFailedError} In strict mode, when any plugin failed; plugins already set up are shut down first.
+ * @example
+ * ```ts
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { createManager, loadConfig } from "../mod.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "bernstein-example-"));
+ * await writeFile(join(dir, "hello.mjs"), `export default { name: "hello", hooks: { onAgentDied: () => "bye" } };`);
+ * await writeFile(join(dir, "bernstein.config.json"), JSON.stringify({ plugins: ["./hello.mjs"] }));
+ * const { manager, report } = await createManager(await loadConfig(undefined, dir));
+ * const results = await manager.hook.onAgentDied({ agentId: "a1", reason: "exit" });
+ * if (report.errors.length !== 0 || results.join() !== "bye") throw new Error("not loaded");
+ * await manager.shutdown();
+ * ```
  */
 export async function createManager(
   config: LoadedConfig,

@@ -1,9 +1,11 @@
 // The layout rules of src/ that a change could break without any behaviour test
 // noticing: no import cycle (type-only imports included), no file over 400 lines,
-// and runtime differences only in src/runtime/.
+// runtime differences only in src/runtime/, and an example on every function and
+// class mod.ts exports (npm test runs them with deno test --doc).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import * as mod from "../mod.ts";
 
 const root = resolve(import.meta.dirname ?? ".", "..");
 const src = join(root, "src");
@@ -96,5 +98,19 @@ describe("src/ layout", () => {
       .filter((file) => /runtime\(\)\.name|globalThis\.process\b|\bDeno\./.test(text.get(file)!))
       .map((file) => relative(root, file));
     expect(outside).toEqual([]);
+  });
+
+  it("documents every function and class of the public API with an example", () => {
+    const missing: string[] = [];
+    for (const [name, value] of Object.entries(mod)) {
+      if (typeof value !== "function") continue;
+      const declaration = new RegExp(
+        String.raw`(/\*\*(?:(?!\*/)[\s\S])*\*/)\s*export (?:async )?(?:function|class) ${name}\b`,
+      );
+      const doc = [...text.values()].map((source) => declaration.exec(source)?.[1]).find(Boolean);
+      if (doc === undefined || !doc.includes("@example")) missing.push(name);
+    }
+    expect(Object.values(mod).filter((value) => typeof value === "function").length).toBeGreaterThan(10);
+    expect(missing).toEqual([]);
   });
 });

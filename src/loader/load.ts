@@ -66,6 +66,18 @@ export interface LoadOptions {
  * @param config A config from `loadConfig`.
  * @param options Logger, print, frozen and progress.
  * @returns The loaded plugins in config order and one error per failure.
+ * @example
+ * ```ts
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadConfig, loadPlugins } from "../../mod.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "bernstein-example-"));
+ * await writeFile(join(dir, "hello.mjs"), `export default { name: "hello", hooks: {} };`);
+ * await writeFile(join(dir, "bernstein.config.json"), JSON.stringify({ plugins: ["./hello.mjs"] }));
+ * const report = await loadPlugins(await loadConfig(undefined, dir));
+ * if (report.loaded[0].plugin.name !== "hello") throw new Error("not loaded");
+ * ```
  */
 export async function loadPlugins(config: LoadedConfig, options: LoadOptions = {}): Promise<LoadReport> {
   const context = { logger: options.logger ?? createLogger({ prefix: "bernstein" }), print: options.print };
