@@ -111,9 +111,8 @@ async function isolatedAwaitLoop(records: { fn: () => unknown; off: boolean; cal
 }
 
 /**
- * What one fresh next() per level costs, and nothing else: the shape of the general
- * path, which gives each wrapper invocation a next() of its own. Compiled chains
- * (src/_chain.ts) reuse one next() per level and run below this.
+ * What one fresh next() per level costs, and nothing else: the shape of the wrapper
+ * engine (src/wrappers.ts), which gives each wrapper invocation a next() of its own.
  */
 function minimalChain(wrappers: ((args: unknown, next: () => unknown) => unknown)[], args: unknown): unknown {
   const level = (depth: number): unknown => {
@@ -193,6 +192,8 @@ export async function dispatch(): Promise<DispatchResult[]> {
     const scenario = "10 sync implementations inside 10 wrappers";
     const plain = ours(10, syncImpl, false);
     await add(scenario, "ours, no wrappers", () => plain.hook.onTaskCreated(args));
+    const one = ours(10, syncImpl, false, 1);
+    await add(scenario, "ours, 1 wrapper", () => one.hook.onTaskCreated(args));
     const wrapped = ours(10, syncImpl, false, 10);
     await add(scenario, "ours, 10 wrappers", () => wrapped.hook.onTaskCreated(args));
     const identity = (_a: unknown, next: () => unknown) => next();

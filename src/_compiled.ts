@@ -94,6 +94,8 @@ export interface PlainList<R> {
   readonly timed: Variant<R>;
   /** Timed, and monitors told of each start. */
   readonly monitored: Variant<R>;
+  /** The runner's state of a call that ended synchronously, which the next call may reuse. */
+  spare: unknown;
 }
 
 /** How to generate a list. */
@@ -153,7 +155,7 @@ export function compilePlain<R extends AwaitedRecord>(
 return [{ run: u, drive: ua }, { run: t, drive: ta }, { run: m, drive: ma }];`,
   );
   const [untimed, timed, monitored] = factory(impls, fresh, InvocationContext, SKIP, PENDING) as Variant<R>[];
-  return { impls, first, countdown: options.countdown, untimed, timed, monitored };
+  return { impls, first, countdown: options.countdown, untimed, timed, monitored, spare: undefined };
 }
 
 /** What tells one variant's code from another's. */

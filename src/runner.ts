@@ -130,8 +130,20 @@ export class HookRunner implements WrapperHost {
     if (this.monitors.list.length > 0) return new Run(this, list, args).go(1);
     const countdown = list.countdown;
     const weight = countdown.take();
+    if (weight === 0) {
+      // A call that ended synchronously leaves its run for the next one: most calls
+      // allocate nothing. A call made meanwhile (re-entry) or pending makes its own.
+      let run = list.spare as Run | undefined;
+      if (run === undefined) run = new Run(this, list, args);
+      else {
+        list.spare = undefined;
+        run.args = args;
+      }
+      const result = run.go(0);
+      if (!run.begun) list.spare = run.recycled();
+      return result;
+    }
     const run = new Run(this, list, args);
-    if (weight === 0) return run.go(weight);
     const start = performance.now();
     let result: unknown;
     try {
@@ -207,7 +219,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   readonly out: Outcomes;
   readonly monitors: Monitors;
   readonly list: PlainList<ImplRecord>;
-  readonly args: unknown;
+  args: unknown;
   /** 0 for an untimed call; for a timed one, the calls it stands for. */
   weight: number;
   /** Whether the monitors see this call's invocations. */
@@ -231,6 +243,8 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   watchIndex = -1;
   readonly usedMs = 0;
   dead = false;
+  /** Set once the call went on asynchronously: the run then belongs to it. */
+  begun = false;
   private wheel: Wheel | undefined = undefined;
 
   // Fields set here, not as parameter properties: Node's type stripping loads only erasable syntax.
@@ -322,6 +336,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   private begin(): Promise<unknown> {
     // Restored, not cleared: a promise hook (async_hooks) may make a call of its own
     // between this assignment and the executor, and its begin() must not lose this one.
+    this.begun = true;
     const previous = capturing;
     capturing = this;
     const promise = new Promise<unknown>(capture);
@@ -340,6 +355,15 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
     }
     if (result === PENDING) void this.variant.drive(this, this.pending!);
     else this.resolve(result);
+  }
+
+  /** Forgets a synchronous call that ended, so that the next may reuse this run. */
+  recycled(): this {
+    this.args = undefined;
+    this.acc = undefined;
+    this.pending = undefined;
+    this.ctx = undefined;
+    return this;
   }
 
   private unwatch(): void {
