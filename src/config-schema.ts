@@ -35,6 +35,8 @@ export interface NormalisedEntry {
   readonly name: string | undefined;
 }
 
+// A count or a deadline in a config file: at least 1, with valibot's own
+// messages, which the config's error report quotes (isTimeout() is the library's rule).
 const Positive = v.pipe(v.number(), v.minValue(1), v.maxValue(MAX_TIMEOUT_MS));
 
 const TopLevelSchema = v.strictObject({

@@ -7,7 +7,7 @@
 import { HookSpecError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { RunnerSettings } from "./runner.ts";
-import { type HookSpecs, MAX_TIMEOUT_MS } from "./spec.ts";
+import { type HookSpecs, isTimeout, MAX_TIMEOUT_MS } from "./spec.ts";
 
 /** Options of a {@linkcode PluginManager}. */
 export interface PluginManagerOptions<S extends HookSpecs> {
@@ -103,7 +103,7 @@ export function managerSettings(options: PluginManagerOptions<HookSpecs>): Manag
 
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !(value > 0) || !(value <= MAX_TIMEOUT_MS)) {
+  if (!isTimeout(value)) {
     throw new HookSpecError(
       `Cannot create plugin manager: ${what} must be a positive number up to ${MAX_TIMEOUT_MS}, not ${
         String(value)

@@ -6,7 +6,7 @@
  */
 import * as v from "valibot";
 import type { Problem } from "./errors.ts";
-import { MAX_TIMEOUT_MS } from "./spec.ts";
+import { isTimeout, TimeoutSchema } from "./spec.ts";
 import { issueToProblem } from "./_problems.ts";
 import { describe } from "./_text.ts";
 
@@ -15,13 +15,7 @@ const ImplOptionsSchema = v.strictObject({
   wrapper: v.optional(v.function("must be a function")),
   tryFirst: v.optional(v.boolean()),
   tryLast: v.optional(v.boolean()),
-  timeoutMs: v.optional(
-    v.pipe(
-      v.number(),
-      v.minValue(1, "must be a positive number of milliseconds"),
-      v.maxValue(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms (about 24.8 days)`),
-    ),
-  ),
+  timeoutMs: v.optional(TimeoutSchema),
   optional: v.optional(v.boolean()),
 });
 
@@ -109,7 +103,7 @@ function isWellFormed(plugin: unknown): boolean {
       if (IMPL_OPTION_TYPES[key] !== type) return false;
     }
     const timeout = options.timeoutMs as number | undefined;
-    if (timeout !== undefined && !(timeout >= 1 && timeout <= MAX_TIMEOUT_MS)) return false;
+    if (timeout !== undefined && !isTimeout(timeout)) return false;
   }
   return true;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type * as v from "valibot";
+import * as v from "valibot";
 import { HookSpecError } from "./errors.ts";
 
 /** A valibot schema for a hook's single arguments object. */
@@ -93,6 +93,31 @@ export type HookCallResult<S> = S extends HookSpec<infer _A, infer R, infer F>
 /** The longest deadline timers support: 2^31 - 1 ms, about 24.8 days. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
+/**
+ * Whether a value is a deadline the runner can keep: a positive number of
+ * milliseconds up to {@linkcode MAX_TIMEOUT_MS}. The one rule for a spec's, an
+ * implementation's, a manager's and a config's `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { isTimeout } from "./spec.ts";
+ * if (!isTimeout(250) || isTimeout(0) || isTimeout(2 ** 31)) throw new Error("wrong rule");
+ * ```
+ *
+ * @param value Anything.
+ * @returns True for a usable deadline.
+ */
+export function isTimeout(value: unknown): value is number {
+  return typeof value === "number" && value > 0 && value <= MAX_TIMEOUT_MS;
+}
+
+/** {@linkcode isTimeout} as a valibot schema, for config files and implementation options. */
+export const TimeoutSchema: v.GenericSchema<number> = v.pipe(
+  v.number(),
+  v.check((ms) => ms > 0, "must be a positive number of milliseconds"),
+  v.maxValue(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms (about 24.8 days)`),
+);
+
 const HOOK_NAME = /^[a-z][A-Za-z0-9]*$/;
 const OBJECT_TYPES = new Set(["object", "loose_object", "strict_object", "object_with_rest"]);
 // A global symbol, not a WeakSet, so that specs made by another copy of this library
@@ -146,8 +171,7 @@ export function defineHookSpec<
     );
   }
   if (
-    init?.timeoutMs !== undefined &&
-    !(typeof init.timeoutMs === "number" && init.timeoutMs > 0 && init.timeoutMs <= MAX_TIMEOUT_MS)
+    init?.timeoutMs !== undefined && !isTimeout(init.timeoutMs)
   ) {
     problems.push(
       `timeoutMs must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, not ${
