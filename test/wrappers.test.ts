@@ -1,10 +1,12 @@
 // deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
-// Calls through wrappers take a compiled chain (src/_chain.ts) once a hook's first,
-// timed call is past, and the general path when timed (`timing: "every-call"` times
-// every call). Each scenario runs the same calls both ways and must give the same
-// results, failures, counts and side effects, call after call. Implementations here
-// are cheap (a pending one waits a microtask, not a timer): calls that take real
-// time are timed every time, and would never reach the compiled chain.
+// The wrapper engine (src/wrappers.ts): how wrappers nest, answer, fail and time out.
+// The scenarios run CALLS calls each and compare everything observable (results,
+// side effects call by call, failures, counts, logged errors, unhandled rejections)
+// with values written out below. Each runs with the default sampled timing, where
+// most calls take the untimed call lists, and with `timing: "every-call"`, where
+// every call takes the timed ones: both must observe the same. Implementations here
+// are cheap (a pending one waits a microtask, not a timer), so that sampling really
+// leaves calls untimed.
 import { describe, expect, it } from "vitest";
 import { BernsteinError } from "../src/errors.ts";
 import type { Plugin } from "../src/plugin.ts";
@@ -44,8 +46,8 @@ function managerFor(timing: "sampled" | "every-call", env: Env = { loggerDown: f
 const labels = (n: number) => ({ taskId: `t${n}` });
 /** Where a call falls in a cycle of eight, from its task id ("t13" is 5). */
 const phase = (taskId: string) => Number(taskId.slice(1)) % 8;
-/** Enough calls for every phase to come up on the compiled chain, not only on timed calls. */
-const CALLS = 48;
+/** One call in every phase. */
+const CALLS = 8;
 /** A thenable whose then getter throws: it escapes the plain implementations' isolation. */
 const brokenThenable = () => ({
   get then(): never {
@@ -53,13 +55,29 @@ const brokenThenable = () => ({
   },
 });
 
-/** Runs `calls` calls of a scenario on one manager and records everything observable. */
-async function observe(timing: "sampled" | "every-call", scenario: Scenario) {
+/** Everything a scenario's calls can be seen to do. */
+interface Observation {
+  /** Each call's result, or "threw: message". */
+  results: unknown[];
+  /** The side effects the plugins wrote, call by call (a kept next() runs at the start of the next call). */
+  log: string[][];
+  /** The manager's failure records, as "plugin/hook/kind: message". */
+  failures: string[];
+  /** Per plugin: calls, errors, the breaker's count and whether it is suspended. */
+  stats: string[];
+  /** What the manager logged as errors. */
+  errors: string[];
+  unhandled: unknown[];
+}
+
+/** Runs CALLS calls of a scenario on one manager and records everything observable. */
+async function observe(timing: "sampled" | "every-call", scenario: Scenario): Promise<Observation> {
   const env: Env = { loggerDown: false };
   const { manager, log: logger } = managerFor(timing, env);
   const log: string[] = [];
   for (const plugin of scenario.plugins(log, (n) => scenario.call(manager, n), env)) manager.register(plugin);
   const results: unknown[] = [];
+  const perCall: string[][] = [];
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on("unhandledRejection", onUnhandled);
@@ -73,21 +91,22 @@ async function observe(timing: "sampled" | "every-call", scenario: Scenario) {
       }
       env.loggerDown = false;
       results.push(result);
-      log.push(`-- call ${n} done`);
+      perCall.push(log.splice(0));
     }
     await sleep(5);
+    perCall[CALLS - 1].push(...log.splice(0));
   } finally {
     process.off("unhandledRejection", onUnhandled);
   }
   return {
-    unhandled,
     results,
-    log,
+    log: perCall,
     failures: manager.failures.map((f) => `${f.plugin}/${f.hook}/${f.kind}: ${(f.error as Error).message}`),
     stats: manager.stats().map((p) =>
       `${p.name}: ${p.calls} calls, ${p.errors} errors, ${p.consecutiveFailures} in a row, suspended ${p.suspended}`
     ),
     errors: logger.at("error"),
+    unhandled,
   };
 }
 
@@ -151,7 +170,7 @@ function keptAfterException(outerCatches: boolean): Scenario {
   };
 }
 
-const scenarios: Record<string, Scenario> = {
+const scenarios: Record<string, Scenario & { expected: Observation }> = {
   "passthrough wrappers around synchronous implementations": {
     plugins: (log) => [
       { name: "a", hooks: { collectLabels: ({ taskId }) => (log.push(`a ${taskId}`), `a-${taskId}`) } },
@@ -166,6 +185,37 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["a-t0", "b"],
+        ["a-t1", "b"],
+        ["a-t2", "b"],
+        ["a-t3", "b"],
+        ["a-t4", "b"],
+        ["a-t5", "b"],
+        ["a-t6", "b"],
+        ["a-t7", "b"],
+      ],
+      log: [
+        ["w1", "w2", "a t0"],
+        ["w1", "w2", "a t1"],
+        ["w1", "w2", "a t2"],
+        ["w1", "w2", "a t3"],
+        ["w1", "w2", "a t4"],
+        ["w1", "w2", "a t5"],
+        ["w1", "w2", "a t6"],
+        ["w1", "w2", "a t7"],
+      ],
+      failures: [],
+      stats: [
+        "a: 8 calls, 0 errors, 0 in a row, suspended false",
+        "b: 8 calls, 0 errors, 0 in a row, suspended false",
+        "w1: 8 calls, 0 errors, 0 in a row, suspended false",
+        "w2: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "wrappers that change, replace or repeat next()": {
     plugins: (log) => [
@@ -190,6 +240,37 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["i", "i", "added"],
+        ["i", "i", "added"],
+        ["replaced", "replaced", "added"],
+        ["i", "i", "added"],
+        ["i", "i", "added"],
+        ["i", "i", "added"],
+        ["i", "i", "added"],
+        ["i", "i", "added"],
+      ],
+      log: [
+        ["inner"],
+        ["inner"],
+        [],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+      ],
+      failures: [],
+      stats: [
+        "inner: 7 calls, 0 errors, 0 in a row, suspended false",
+        "adds: 8 calls, 0 errors, 0 in a row, suspended false",
+        "twice: 8 calls, 0 errors, 0 in a row, suspended false",
+        "replaces: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "failing wrappers: before next(), after it, a wrong answer, then suspended": {
     plugins: (log) => [
@@ -198,10 +279,10 @@ const scenarios: Record<string, Scenario> = {
         name: "early",
         hooks: {
           collectLabels: {
-            // Fails every other call (never three in a row), then from t30 on until suspended.
+            // Fails every other call (never three in a row), then from t4 on until suspended.
             wrapper: ({ taskId }) => {
               const n = Number(taskId.slice(1));
-              if (n % 2 === 1 || n >= 30) throw new Error(`early ${taskId}`);
+              if (n % 2 === 1 || n >= 4) throw new Error(`early ${taskId}`);
               return ["early"];
             },
           },
@@ -220,16 +301,70 @@ const scenarios: Record<string, Scenario> = {
         },
       },
       {
-        // Wrong in phases 0, 1, 3, 4 and 6: two failures in a row at most, so never suspended (threshold 3).
+        // Wrong but in phases 3 and 6: two failures in a row at most, so never suspended (threshold 3).
         name: "wrong",
         hooks: {
           collectLabels: {
-            wrapper: ({ taskId }, next) => ([2, 5, 7].includes(phase(taskId)) ? next() : "x") as never,
+            wrapper: ({ taskId }, next) => ([3, 6].includes(phase(taskId)) ? next() : "x") as never,
           },
         },
       },
     ],
     call: collect,
+    // A failed wrapper is counted as failed and the inner levels' answer stands; early is suspended
+    // after t3-t5 failed in a row, so t6 and t7 skip it; wrong never fails three times in a row.
+    expected: {
+      results: [
+        ["early"],
+        ["i"],
+        ["early"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+      ],
+      log: [
+        [],
+        ["inner"],
+        [],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+      ],
+      failures: [
+        "early/collectLabels/error: early t1",
+        'wrong/collectLabels/error: Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+        "late/collectLabels/error: late",
+        "early/collectLabels/error: early t3",
+        "early/collectLabels/error: early t4",
+        'wrong/collectLabels/error: Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+        "early/collectLabels/error: early t5",
+        'wrong/collectLabels/error: Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+        'wrong/collectLabels/error: Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+      ],
+      stats: [
+        "inner: 6 calls, 0 errors, 0 in a row, suspended false",
+        "early: 6 calls, 4 errors, 3 in a row, suspended true",
+        "late: 6 calls, 1 errors, 0 in a row, suspended false",
+        "wrong: 6 calls, 4 errors, 1 in a row, suspended false",
+      ],
+      errors: [
+        'Plugin "early" failed in hook "collectLabels": early t1',
+        'Plugin "wrong" failed in hook "collectLabels": Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+        'Plugin "late" failed in hook "collectLabels": late',
+        'Plugin "early" failed in hook "collectLabels": early t3',
+        'Plugin "early" failed in hook "collectLabels": early t4',
+        'Plugin "wrong" failed in hook "collectLabels": Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+        'Plugin "early" failed in hook "collectLabels": early t5',
+        'Plugin "early" suspended after 3 consecutive failures; fix it and call resume("early") to enable it again',
+        'Plugin "wrong" failed in hook "collectLabels": Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+        'Plugin "wrong" failed in hook "collectLabels": Wrapper of plugin "wrong" for hook "collectLabels" returned a string; return the value of next() or a replacement list',
+      ],
+      unhandled: [],
+    },
   },
   "a firstResult hook: a wrapper answering, passing through, failing": {
     plugins: (log) => [
@@ -253,6 +388,44 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: (m, n) => m.hook.selectModel({ role: `r${n % 5}` }),
+    expected: {
+      results: [
+        "haiku",
+        "opus",
+        "haiku",
+        "haiku",
+        "haiku",
+        "haiku",
+        "opus",
+        "haiku",
+      ],
+      log: [
+        ["outer", "inner"],
+        [],
+        ["outer", "inner"],
+        ["outer", "inner"],
+        ["outer", "inner"],
+        ["outer", "inner"],
+        [],
+        ["outer", "inner"],
+      ],
+      failures: [
+        "override/selectModel/error: override broke",
+        'override/selectModel/error: Plugin "override" returned an invalid result from hook "selectModel": Invalid type: Expected string but received 42',
+        "override/selectModel/error: override broke",
+      ],
+      stats: [
+        "inner: 6 calls, 0 errors, 0 in a row, suspended false",
+        "override: 8 calls, 3 errors, 1 in a row, suspended false",
+        "outer: 6 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [
+        'Plugin "override" failed in hook "selectModel": override broke',
+        'Plugin "override" failed in hook "selectModel": Plugin "override" returned an invalid result from hook "selectModel": Invalid type: Expected string but received 42',
+        'Plugin "override" failed in hook "selectModel": override broke',
+      ],
+      unhandled: [],
+    },
   },
   "asynchronous implementations inside synchronous wrappers": {
     plugins: (log) => [
@@ -264,6 +437,36 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["s", "a"],
+        ["s", "a"],
+        ["s", "a"],
+        ["s", "a"],
+        ["s", "a"],
+        ["s", "a"],
+        ["s", "a"],
+        ["s", "a"],
+      ],
+      log: [
+        ["w", "async t0"],
+        ["w", "async t1"],
+        ["w", "async t2"],
+        ["w", "async t3"],
+        ["w", "async t4"],
+        ["w", "async t5"],
+        ["w", "async t6"],
+        ["w", "async t7"],
+      ],
+      failures: [],
+      stats: [
+        "sync: 8 calls, 0 errors, 0 in a row, suspended false",
+        "async: 8 calls, 0 errors, 0 in a row, suspended false",
+        "w: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "wrappers that return a promise and call next() later": {
     plugins: (log) => [
@@ -285,6 +488,36 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["i", "later"],
+        ["i", "later"],
+        ["i", "later"],
+        ["i", "later"],
+        ["i", "later"],
+        ["i", "later"],
+        ["i", "later"],
+        ["i", "later"],
+      ],
+      log: [
+        ["plain", "inner t0"],
+        ["plain", "inner t1"],
+        ["plain", "inner t2"],
+        ["plain", "inner t3"],
+        ["plain", "inner t4"],
+        ["plain", "inner t5"],
+        ["plain", "inner t6"],
+        ["plain", "inner t7"],
+      ],
+      failures: [],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "deferred: 8 calls, 0 errors, 0 in a row, suspended false",
+        "plain: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "a wrapper that calls next() at once, returns a promise, and calls it again later": {
     plugins: (log) => [
@@ -302,6 +535,35 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["i", "i"],
+        ["i", "i"],
+        ["i", "i"],
+        ["i", "i"],
+        ["i", "i"],
+        ["i", "i"],
+        ["i", "i"],
+        ["i", "i"],
+      ],
+      log: [
+        ["inner t0"],
+        ["inner t1"],
+        ["inner t2"],
+        ["inner t3"],
+        ["inner t4"],
+        ["inner t5"],
+        ["inner t6"],
+        ["inner t7"],
+      ],
+      failures: [],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "twice: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "an async function wrapper": {
     plugins: (log) => [
@@ -319,6 +581,39 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["i", "async"],
+        ["i"],
+        ["i", "async"],
+        ["i", "async"],
+        ["i", "async"],
+        ["i", "async"],
+        ["i", "async"],
+        ["i", "async"],
+      ],
+      log: [
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+        ["inner"],
+      ],
+      failures: [
+        "async/collectLabels/error: async broke",
+      ],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "async: 8 calls, 1 errors, 0 in a row, suspended false",
+      ],
+      errors: [
+        'Plugin "async" failed in hook "collectLabels": async broke',
+      ],
+      unhandled: [],
+    },
   },
   "a wrapper that calls its own hook (re-entry)": {
     plugins: (log, call) => [
@@ -342,6 +637,36 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: (m, n) => m.hook.collectLabels({ taskId: n >= 100 ? `t${n}x` : `t${n}` }),
+    expected: {
+      results: [
+        ["t0", "outer"],
+        ["t1", "outer"],
+        ["t2", "outer"],
+        ["t3", "outer"],
+        ["t4", "outer"],
+        ["t5", "outer"],
+        ["t6", "outer"],
+        ["t7", "outer"],
+      ],
+      log: [
+        ["inner t100x", 'nested ["t100x","outer"]', "inner t0"],
+        ["inner t101x", 'nested ["t101x","outer"]', "inner t1"],
+        ["inner t102x", 'nested ["t102x","outer"]', "inner t2"],
+        ["inner t103x", 'nested ["t103x","outer"]', "inner t3"],
+        ["inner t104x", 'nested ["t104x","outer"]', "inner t4"],
+        ["inner t105x", 'nested ["t105x","outer"]', "inner t5"],
+        ["inner t106x", 'nested ["t106x","outer"]', "inner t6"],
+        ["inner t107x", 'nested ["t107x","outer"]', "inner t7"],
+      ],
+      failures: [],
+      stats: [
+        "inner: 16 calls, 0 errors, 0 in a row, suspended false",
+        "reenter: 16 calls, 0 errors, 0 in a row, suspended false",
+        "outer: 16 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "inner levels that throw, through wrappers that let it through or catch it": {
     plugins: (log) => [
@@ -378,6 +703,43 @@ const scenarios: Record<string, Scenario> = {
       { name: "outer", hooks: { collectLabels: { wrapper: (_args, next) => next() as string[] } } },
     ],
     call: collect,
+    // A broken thenable escapes the plain implementations: at t2 catcher fails in turn and the inner
+    // error ends the call; at t5 catcher recovers. Letting an inner error through is no failure.
+    expected: {
+      results: [
+        ["i"],
+        ["i"],
+        "threw: then getter",
+        ["i"],
+        ["i"],
+        ["recovered"],
+        ["i"],
+        ["i"],
+      ],
+      log: [
+        [],
+        [],
+        ["caught then getter; next() threw again: then getter"],
+        [],
+        [],
+        ["caught then getter; next() threw again: then getter"],
+        [],
+        [],
+      ],
+      failures: [
+        "catcher/collectLabels/error: catcher broke",
+      ],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "through: 8 calls, 0 errors, 0 in a row, suspended false",
+        "catcher: 8 calls, 1 errors, 0 in a row, suspended false",
+        "outer: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [
+        'Plugin "catcher" failed in hook "collectLabels": catcher broke',
+      ],
+      unhandled: [],
+    },
   },
   "a wrapper that catches an inner error and answers later": {
     plugins: () => [
@@ -407,6 +769,35 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["next() threw again: then getter"],
+        ["i"],
+      ],
+      log: [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ],
+      failures: [],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "later: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "a firstResult hook whose inner level throws": {
     plugins: () => [
@@ -417,6 +808,35 @@ const scenarios: Record<string, Scenario> = {
       { name: "w", hooks: { selectModel: { wrapper: (_args, next) => next() as string } } },
     ],
     call: (m, n) => m.hook.selectModel({ role: `r${n % 5}` }),
+    expected: {
+      results: [
+        "haiku",
+        "haiku",
+        "haiku",
+        "threw: then getter",
+        "haiku",
+        "haiku",
+        "haiku",
+        "haiku",
+      ],
+      log: [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ],
+      failures: [],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "w: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "an inner rejection nobody awaits, with a logger that throws": {
     plugins: (_log, _call, env) => [
@@ -433,6 +853,37 @@ const scenarios: Record<string, Scenario> = {
       { name: "ignores", hooks: { collectLabels: { wrapper: (_args, next) => (next(), ["own"]) } } },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+      ],
+      log: [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ],
+      failures: [
+        "inner/collectLabels/error: inner rejected",
+      ],
+      stats: [
+        "inner: 8 calls, 1 errors, 0 in a row, suspended false",
+        "ignores: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "a pending inner wrapper that fails with a logger that throws, ignored by the outer one": {
     plugins: (_log, _call, env) => [
@@ -453,9 +904,77 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+        ["own"],
+      ],
+      log: [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ],
+      failures: [
+        "pending/collectLabels/error: pending wrapper rejected",
+      ],
+      stats: [
+        "inner: 7 calls, 0 errors, 0 in a row, suspended false",
+        "ignores: 8 calls, 0 errors, 0 in a row, suspended false",
+        "pending: 8 calls, 1 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
-  "a kept next() of a wrapper whose failure could not be logged, with an outer wrapper catching that":
-    keptAfterException(true),
+  "a kept next() of a wrapper whose failure could not be logged, with an outer wrapper catching that": {
+    ...keptAfterException(true),
+    expected: {
+      results: [
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["outer caught logger down"],
+        ["i"],
+        ["i"],
+        ["i"],
+      ],
+      log: [
+        ["inner t0"],
+        ["inner t1"],
+        ["inner t2"],
+        ["inner t3"],
+        [],
+        [
+          "kept next() threw: next() was called after the wrapper's call had ended; it does nothing now",
+          "inner t5",
+        ],
+        ["inner t6"],
+        ["inner t7"],
+      ],
+      failures: [
+        "keeper/collectLabels/error: keeper broke",
+      ],
+      stats: [
+        "inner: 7 calls, 0 errors, 0 in a row, suspended false",
+        "outer: 8 calls, 0 errors, 0 in a row, suspended false",
+        "keeper: 8 calls, 1 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
+  },
   "a wrapper that answers with a thenable calling next() after an inner error was caught": {
     plugins: () => [
       {
@@ -494,6 +1013,36 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["recovered", "recovered", "th"],
+        ["i"],
+      ],
+      log: [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ],
+      failures: [],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "thenable: 8 calls, 0 errors, 0 in a row, suspended false",
+        "recover: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
   "an implementation calling the next() of the wrapper that runs it": (() => {
     let outerNext: Next | undefined;
@@ -514,9 +1063,78 @@ const scenarios: Record<string, Scenario> = {
         },
       ],
       call: collect,
-    } satisfies Scenario;
+      expected: {
+        results: [
+          ["i"],
+          [],
+          ["i"],
+          ["i"],
+          ["i"],
+          ["i"],
+          ["i"],
+          ["i"],
+        ],
+        log: [
+          [],
+          [],
+          [],
+          [],
+          [],
+          [],
+          [],
+          [],
+        ],
+        failures: [
+          "inner/collectLabels/error: next() was called from inside the implementations it runs; it cannot run them again",
+        ],
+        stats: [
+          "inner: 8 calls, 1 errors, 0 in a row, suspended false",
+          "outer: 8 calls, 0 errors, 0 in a row, suspended false",
+        ],
+        errors: [
+          'Plugin "inner" failed in hook "collectLabels": next() was called from inside the implementations it runs; it cannot run them again',
+        ],
+        unhandled: [],
+      },
+    } satisfies Scenario & { expected: Observation };
   })(),
-  "a next() kept by a wrapper whose call ended in an exception": keptAfterException(false),
+  "a next() kept by a wrapper whose call ended in an exception": {
+    ...keptAfterException(false),
+    expected: {
+      results: [
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        "threw: logger down",
+        ["i"],
+        ["i"],
+        ["i"],
+      ],
+      log: [
+        ["inner t0"],
+        ["inner t1"],
+        ["inner t2"],
+        ["inner t3"],
+        [],
+        [
+          "kept next() threw: next() was called after the wrapper's call had ended; it does nothing now",
+          "inner t5",
+        ],
+        ["inner t6"],
+        ["inner t7"],
+      ],
+      failures: [
+        "keeper/collectLabels/error: keeper broke",
+      ],
+      stats: [
+        "inner: 7 calls, 0 errors, 0 in a row, suspended false",
+        "keeper: 8 calls, 1 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
+  },
   "a wrapper that reads its context": {
     plugins: (log) => [
       { name: "inner", hooks: { collectLabels: () => "i" } },
@@ -531,20 +1149,47 @@ const scenarios: Record<string, Scenario> = {
       },
     ],
     call: collect,
+    expected: {
+      results: [
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+        ["i"],
+      ],
+      log: [
+        ["ctx collectLabels false"],
+        ["ctx collectLabels false"],
+        ["ctx collectLabels false"],
+        ["ctx collectLabels false"],
+        ["ctx collectLabels false"],
+        ["ctx collectLabels false"],
+        ["ctx collectLabels false"],
+        ["ctx collectLabels false"],
+      ],
+      failures: [],
+      stats: [
+        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "ctx: 8 calls, 0 errors, 0 in a row, suspended false",
+      ],
+      errors: [],
+      unhandled: [],
+    },
   },
 };
 
-describe("compiled wrapper chains", () => {
-  for (const [name, scenario] of Object.entries(scenarios)) {
-    it(`behave as the general path: ${name}`, async () => {
-      const general = await observe("every-call", scenario);
-      const compiled = await observe("sampled", scenario);
-      expect(compiled).toEqual(general);
-      expect(compiled.unhandled).toEqual([]);
+describe("wrapper scenarios, sampled and timed every call", () => {
+  for (const [name, { expected, ...scenario }] of Object.entries(scenarios)) {
+    it(name, async () => {
+      expect(await observe("sampled", scenario)).toEqual(expected);
+      expect(await observe("every-call", scenario)).toEqual(expected);
     });
   }
 
-  it("give every wrapper invocation a next() of its own, timed or not", () => {
+  it("gives every wrapper invocation a next() of its own, timed or not", () => {
     const seen = (timing: "sampled" | "every-call") => {
       const { manager } = managerFor(timing);
       const nexts = new Set<Next>();
@@ -560,7 +1205,7 @@ describe("compiled wrapper chains", () => {
     expect(seen("every-call")).toBe(100);
   });
 
-  it("never report a wrapper's end to a monitor that did not see its start (one attached during a call)", () => {
+  it("never reports a wrapper's end to a monitor that did not see its start (one attached during a call)", () => {
     for (const timing of ["sampled", "every-call"] as const) {
       const { manager } = managerFor(timing);
       const events: string[] = [];
@@ -603,7 +1248,7 @@ describe("compiled wrapper chains", () => {
     }
   });
 
-  it("call implementations and wrappers as plain functions: `this` is undefined on every path", async () => {
+  it("calls implementations and wrappers as plain functions: `this` is undefined, timed or not", async () => {
     for (const timing of ["sampled", "every-call"] as const) {
       const { manager } = managerFor(timing);
       const seen = new Set<unknown>();
@@ -641,7 +1286,7 @@ describe("compiled wrapper chains", () => {
     }
   });
 
-  it("refuse a next() called after a synchronous wrapper returned, on either path", () => {
+  it("refuses a next() called after a synchronous wrapper returned, timed or not", () => {
     for (const timing of ["sampled", "every-call"] as const) {
       const { manager } = managerFor(timing);
       let inner = 0;
@@ -660,7 +1305,7 @@ describe("compiled wrapper chains", () => {
     }
   });
 
-  it("keep a pending wrapper's later next() calls to its own call after the chain is switched off", async () => {
+  it("keeps a pending wrapper's later next() calls to its own call, with several pending at once", async () => {
     const { manager } = managerFor("sampled");
     const inner: string[] = [];
     const nexts = new Set<Next>();
