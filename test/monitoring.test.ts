@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AfterEvent, BeforeEvent } from "../src/monitor.ts";
-import { makeTask, sleep, testManager } from "./_helpers.ts";
+import { callManager, makeTask, sleep, testManager } from "./_helpers.ts";
 
 const args = { task: makeTask() };
 
@@ -107,5 +107,18 @@ describe("statistics", () => {
       "failure 4",
       "failure 5",
     ]);
+  });
+});
+
+describe("monitors that leave", () => {
+  it("keeps calling every monitor when one removes itself during a call", () => {
+    const m = callManager();
+    const seen: string[] = [];
+    const stop = m.monitor({ before: () => (seen.push("first"), stop()) });
+    m.monitor({ before: () => void seen.push("second") });
+    m.register({ name: "p", hooks: { collect() {} } });
+    m.hook.collect({ n: 1 });
+    m.hook.collect({ n: 2 });
+    expect(seen).toEqual(["first", "second", "second"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { definePlugin } from "../src/plugin.ts";
-import { makeTask, testManager } from "./_helpers.ts";
+import { callManager, makeTask, testManager } from "./_helpers.ts";
 
 const task = makeTask();
 
@@ -92,5 +92,35 @@ describe("call order", () => {
     manager.register({ name: "plain", hooks: { onAgentDied: () => void seen.push("plain") } });
     manager.hook.onAgentDied({ agentId: "a7", reason: "done" });
     expect(seen).toEqual(["typed:a7", "plain"]);
+  });
+});
+
+describe("registration changes during a call", () => {
+  it("take effect from the next call", async () => {
+    const m = callManager();
+    const seen: string[] = [];
+    m.register({
+      name: "a",
+      hooks: {
+        collect: {
+          wrapper: (_a, next) => {
+            seen.push("a");
+            m.unregister("a");
+            m.register({
+              name: "z",
+              hooks: { collect: { tryFirst: true, wrapper: (_x, n) => (seen.push("z"), n()) } },
+            });
+            return next();
+          },
+        },
+      },
+    });
+    m.register({ name: "b", hooks: { collect: { wrapper: (_a, next) => (seen.push("b"), next()) } } });
+    m.register({ name: "c", hooks: { collect: () => void seen.push("c") } });
+    await m.hook.collect({ n: 1 });
+    expect(seen).toEqual(["a", "b", "c"]);
+    seen.length = 0;
+    await m.hook.collect({ n: 2 });
+    expect(seen).toEqual(["z", "b", "c"]);
   });
 });

@@ -2,7 +2,8 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { PluginValidationError } from "../src/errors.ts";
 import { defineHookSpec } from "../src/spec.ts";
-import { makeTask, testManager } from "./_helpers.ts";
+import { PluginManager } from "../src/manager.ts";
+import { callManager, makeTask, recordingLogger, testManager } from "./_helpers.ts";
 
 function registrationError(fn: () => void): PluginValidationError {
   try {
@@ -271,4 +272,43 @@ describe("hook specs", () => {
       expect(() => defineHookSpec(init as never)).toThrow(message);
     });
   }
+});
+
+describe("specs that arrive later", () => {
+  it("refuses an optional wrapper for a hook that turns out historic, from a plugin's specs", () => {
+    const m = callManager();
+    m.register(
+      {
+        name: "w",
+        hooks: {
+          onLater: {
+            optional: true,
+            wrapper: (_a: unknown, n: () => unknown) => n(),
+          },
+        },
+      } as never,
+    );
+    const later = { onLater: defineHookSpec({ args: v.object({}), doc: "Later.", historic: true }) };
+    let error: unknown;
+    try {
+      m.register({ name: "spec-owner", specs: later, hooks: {} } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PluginValidationError);
+    expect((error as Error).message).toBe(
+      'Cannot register plugin "spec-owner": specs.onLater: "onLater" is historic, but plugin "w" implements it with a wrapper',
+    );
+  });
+
+  it("warns about a deprecated hook when an optional implementation joins it later", () => {
+    const log = recordingLogger();
+    const m = new PluginManager({ logger: log });
+    m.register({ name: "early", hooks: { onOld: { optional: true, handler() {} } } } as never);
+    m.addHookSpecs(
+      { onOld: defineHookSpec({ args: v.object({}), doc: "Old.", deprecated: "use onNew" }) },
+      "host",
+    );
+    expect(log.at("warn")).toEqual(['Plugin "early" implements deprecated hook "onOld": use onNew']);
+  });
 });

@@ -9,6 +9,7 @@ import { createPluginState, createRecord, HookCaller, type PluginState } from ".
 import { silentLogger } from "../src/logger.ts";
 import { HookRunner } from "../src/runner.ts";
 import { defineHookSpec, type HookSpec } from "../src/spec.ts";
+import { callManager, sleep } from "./_helpers.ts";
 
 /** A runner as a manager would make it, with the breaker off unless asked. */
 function runner(
@@ -241,5 +242,163 @@ describe("the call loop on hand-built callers", () => {
     expect(() => run.call(caller, { n: "one" })).toThrow(HookArgumentsError);
     expect(() => run.call(caller, { n: "one" })).toThrow('Invalid arguments for hook "test"');
     expect(called).toBe(false);
+  });
+});
+
+// ---- through the manager
+
+describe("the asynchronous rest of a call", () => {
+  it("keeps order, isolation and deadlines for every kind of implementation after the first promise", async () => {
+    const m = callManager({ timeoutMs: 1_000, circuitBreaker: false });
+    const seen: string[] = [];
+    const add = (name: string, impl: unknown) => m.register({ name, hooks: { collect: impl as never } });
+    add("async-a", async () => (seen.push("a"), "a"));
+    add("sync-throws", () => {
+      seen.push("throws");
+      throw new Error("sync boom");
+    });
+    add("async-rejects", async () => {
+      seen.push("rejects");
+      throw new Error("async boom");
+    });
+    add("sync-b", () => (seen.push("b"), "b"));
+    add("hangs", { handler: () => (seen.push("hangs"), new Promise(() => {})), timeoutMs: 30 });
+    add("async-null", async () => (seen.push("null"), null));
+    add("sync-d", () => (seen.push("d"), "d"));
+    expect(await m.hook.collect({ n: 1 })).toEqual(["a", "b", "d"]);
+    expect(seen).toEqual(["a", "throws", "rejects", "b", "hangs", "null", "d"]);
+    expect(m.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual([
+      "sync-throws:error",
+      "async-rejects:error",
+      "hangs:timeout",
+    ]);
+    expect(m.stats().map((s) => s.calls)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it("stops at the first result of a firstResult hook, skipping suspended plugins", async () => {
+    const m = callManager({ circuitBreaker: 1 });
+    let flaky = 0;
+    m.register({ name: "slow-none", hooks: { pick: async () => undefined } });
+    m.register({
+      name: "flaky",
+      hooks: { pick: async () => (++flaky === 1 ? Promise.reject(new Error("x")) : "flaky") },
+    });
+    m.register({ name: "answer", hooks: { pick: async () => "answer" } });
+    m.register({ name: "never", hooks: { pick: () => "never" } });
+    expect(await m.hook.pick({})).toBe("answer");
+    // flaky is suspended now: the second call skips it rather than taking its answer.
+    expect(await m.hook.pick({})).toBe("answer");
+    expect(flaky).toBe(1);
+    expect(m.stats().map((s) => [s.name, s.calls])).toEqual([["slow-none", 2], ["flaky", 1], ["answer", 2], [
+      "never",
+      0,
+    ]]);
+  });
+
+  it("rejects the call in strict mode at the first failure after a promise", async () => {
+    const m = callManager({ onError: "throw" });
+    const seen: string[] = [];
+    m.register({ name: "a", hooks: { collect: async () => void seen.push("a") } });
+    m.register({ name: "b", hooks: { collect: () => Promise.reject(new Error("strict boom")) } });
+    m.register({ name: "c", hooks: { collect: () => void seen.push("c") } });
+    await expect(m.hook.collect({ n: 1 })).rejects.toThrow("strict boom");
+    expect(seen).toEqual(["a"]);
+  });
+
+  it("skips a plugin unregistered while the call was waiting", async () => {
+    const m = callManager();
+    const seen: string[] = [];
+    m.register({ name: "first", hooks: { collect: async () => void m.unregister("second") } });
+    m.register({ name: "second", hooks: { collect: () => void seen.push("second") } });
+    await m.hook.collect({ n: 1 });
+    expect(seen).toEqual([]);
+  });
+});
+
+describe("odd thenables", () => {
+  it("treats a thenable whose then() throws as a failure and carries on, with no stray timer", async () => {
+    const m = callManager({ timeoutMs: 30 });
+    m.register({
+      name: "weird",
+      hooks: {
+        collect: () =>
+          ({
+            then() {
+              throw new Error("then exploded");
+            },
+          }) as never,
+      },
+    });
+    m.register({ name: "after", hooks: { collect: () => "after" } });
+    expect(await m.hook.collect({ n: 1 })).toEqual(["after"]);
+    await sleep(60);
+    expect(m.failures.map((f) => `${f.plugin}:${f.kind}:${(f.error as Error).message}`)).toEqual([
+      "weird:error:then exploded",
+    ]);
+  });
+});
+
+describe("thenables that call back more than once", () => {
+  it("count the first settlement only and continue the call once", async () => {
+    const m = callManager();
+    const seen: string[] = [];
+    m.register({
+      name: "chatty",
+      hooks: {
+        collect: () =>
+          ({
+            then(ok: (v: unknown) => void, fail: (e: unknown) => void) {
+              ok("first");
+              ok("second");
+              fail(new Error("late"));
+            },
+          }) as never,
+      },
+    });
+    m.register({ name: "after", hooks: { collect: () => void seen.push("after") } });
+    expect(await m.hook.collect({ n: 1 })).toEqual(["first"]);
+    expect(seen).toEqual(["after"]);
+    expect(m.failures).toEqual([]);
+    expect(m.stats().map((s) => s.calls)).toEqual([1, 1]);
+  });
+});
+
+describe("historic replay", () => {
+  it("delivers every call exactly once, in order, even when calls arrive during an async replay", async () => {
+    const m = callManager();
+    m.hook.remember({ n: 1 });
+    m.hook.remember({ n: 2 });
+    const seen: number[] = [];
+    m.register({ name: "late", hooks: { remember: async ({ n }) => (await sleep(5), void seen.push(n)) } });
+    await m.hook.remember({ n: 3 });
+    await m.idle();
+    await m.hook.remember({ n: 4 });
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it("stops replaying to a plugin unregistered meanwhile", async () => {
+    const m = callManager();
+    for (let n = 1; n <= 3; n++) m.hook.remember({ n });
+    const seen: number[] = [];
+    m.register({ name: "late", hooks: { remember: async ({ n }) => (await sleep(5), void seen.push(n)) } });
+    await sleep(2);
+    m.unregister("late");
+    await m.idle();
+    expect(seen).toEqual([1]);
+  });
+
+  it("keeps a plugin whose replay failed registered, and reports the error from idle()", async () => {
+    const m = callManager({ onError: "throw" });
+    m.hook.remember({ n: 1 });
+    m.register({
+      name: "late",
+      hooks: {
+        remember() {
+          throw new Error("replay boom");
+        },
+      },
+    });
+    expect(m.list().map((p) => p.name)).toEqual(["late"]);
+    await expect(m.idle()).rejects.toThrow("replay boom");
   });
 });

@@ -7,11 +7,11 @@
 // every call takes the timed ones: both must observe the same. Implementations here
 // are cheap (a pending one waits a microtask, not a timer), so that sampling really
 // leaves calls untimed.
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BernsteinError } from "../src/errors.ts";
 import type { Plugin } from "../src/plugin.ts";
 import process from "node:process";
-import { recordingLogger, resultSpecs, sleep, testManager } from "./_helpers.ts";
+import { callManager, recordingLogger, resultSpecs, sleep, testManager } from "./_helpers.ts";
 
 const specs = resultSpecs;
 
@@ -1331,5 +1331,131 @@ describe("wrapper scenarios, sampled and timed every call", () => {
     expect(await Promise.all(pending)).toEqual([["d1", "d1"], ["d2", "d2"], ["d3", "d3"], ["d4", "d4"]]);
     expect(inner.slice(20)).toEqual(["d1", "d2", "d3", "d4"]);
     expect(nexts.size).toBe(4);
+  });
+});
+
+// ---- one wrapper at a time, through the manager
+
+describe("wrapper deadlines", () => {
+  it("do not count the time the inner implementations take", async () => {
+    const m = callManager({ timeoutMs: 50 });
+    for (const name of ["a", "b", "c"]) {
+      m.register({ name, hooks: { collect: async () => (await sleep(30), name) } });
+    }
+    m.register({ name: "w", hooks: { collect: { wrapper: (_a, next) => next() } } });
+    expect(await m.hook.collect({ n: 1 })).toEqual(["a", "b", "c"]);
+    expect(m.failures).toEqual([]);
+  });
+
+  it("blame the hanging inner plugin, not the wrapper that waits for it", async () => {
+    const m = callManager({ timeoutMs: 30, circuitBreaker: 2 });
+    m.register({ name: "hangs", hooks: { collect: () => sleep(200) } });
+    m.register({
+      name: "w",
+      hooks: {
+        collect: {
+          wrapper: async (_a, next) => {
+            await null;
+            return next();
+          },
+        },
+      },
+    });
+    await m.hook.collect({ n: 1 });
+    await m.hook.collect({ n: 2 });
+    expect(m.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual(["hangs:timeout", "hangs:timeout"]);
+    expect(m.stats().map((s) => `${s.name}:${s.suspended}`)).toEqual(["hangs:true", "w:false"]);
+  });
+
+  it("still catch a wrapper that is slow on its own", async () => {
+    const m = callManager({ timeoutMs: 20 });
+    m.register({ name: "inner", hooks: { collect: async () => "x" } });
+    m.register({
+      name: "slow",
+      hooks: {
+        collect: {
+          wrapper: async (_a, next) => {
+            const inner = await next();
+            await sleep(80);
+            return inner;
+          },
+        },
+      },
+    });
+    expect(await m.hook.collect({ n: 1 })).toEqual(["x"]);
+    expect(m.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual(["slow:timeout"]);
+  });
+});
+
+describe("wrappers in strict mode", () => {
+  let unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  beforeEach(() => {
+    unhandled = [];
+    process.on("unhandledRejection", onUnhandled);
+  });
+  afterEach(() => void process.off("unhandledRejection", onUnhandled));
+
+  it("leaves no unhandled rejection when a wrapper throws after starting an async inner call", async () => {
+    const m = callManager({ onError: "throw" });
+    m.register({
+      name: "inner",
+      hooks: { collect: async () => (await sleep(5), Promise.reject(new Error("inner"))) },
+    });
+    m.register({
+      name: "w",
+      hooks: {
+        collect: {
+          wrapper: (_a, next) => {
+            next();
+            throw new Error("wrapper first");
+          },
+        },
+      },
+    });
+    expect(() => m.hook.collect({ n: 1 })).toThrow("wrapper first");
+    await sleep(30);
+    expect(unhandled).toEqual([]);
+  });
+
+  it("never runs the inner implementations after a wrapper's timeout ended the call", async () => {
+    const m = callManager({ onError: "throw", timeoutMs: 20 });
+    const seen: string[] = [];
+    m.register({ name: "inner", hooks: { collect: () => void seen.push("inner") } });
+    m.register({
+      name: "late",
+      hooks: {
+        collect: {
+          wrapper: async (_a, next) => {
+            await sleep(50);
+            return next();
+          },
+        },
+      },
+    });
+    await expect(m.hook.collect({ n: 1 })).rejects.toThrow("did not finish");
+    await sleep(60);
+    expect(seen).toEqual([]);
+  });
+
+  it("reports a passthrough wrapper's invocation to monitors with its outcome", () => {
+    const m = callManager({ onError: "throw" });
+    const events: string[] = [];
+    m.monitor({
+      before: (e) => void events.push(`before ${e.plugin}`),
+      after: (e) => void events.push(`after ${e.plugin} ${e.outcome}`),
+    });
+    m.register({
+      name: "inner",
+      hooks: {
+        collect() {
+          throw new Error("x");
+        },
+      },
+    });
+    m.register({ name: "w", hooks: { collect: { wrapper: (_a, next) => next() } } });
+    expect(() => m.hook.collect({ n: 1 })).toThrow("x");
+    expect(events).toEqual(["before w", "before inner", "after inner error", "after w error"]);
+    expect(m.stats().map((s) => `${s.name}:${s.calls}:${s.errors}`)).toEqual(["inner:1:1", "w:1:0"]);
   });
 });
