@@ -6,6 +6,32 @@ import { defineHookSpec } from "../src/spec.ts";
 import { callManager } from "./_helpers.ts";
 
 describe("defineHookSpec", () => {
+  const badSpecs: [string, unknown, string][] = [
+    ["a non-object args schema", { args: v.string(), doc: "x" }, "args must be a valibot object schema"],
+    ["an empty doc", { args: v.object({}), doc: " " }, "doc must be a non-empty string"],
+    [
+      "a negative timeout",
+      { args: v.object({}), doc: "x", timeoutMs: -5 },
+      "timeoutMs must be a positive number of milliseconds up to 2147483647, not -5",
+    ],
+    [
+      "a result that is not a schema",
+      { args: v.object({}), doc: "x", result: "string" },
+      "result must be a valibot schema or left out",
+    ],
+  ];
+  for (const [what, init, message] of badSpecs) {
+    it(`rejects a spec with ${what}`, () => {
+      expect(() => defineHookSpec(init as never)).toThrow(message);
+    });
+  }
+
+  it("rejects a spec that is both historic and firstResult", () => {
+    expect(() => defineHookSpec({ args: v.object({}), doc: "x", historic: true, firstResult: true })).toThrow(
+      "a hook cannot be both historic and firstResult",
+    );
+  });
+
   it("refuses flags that are not booleans, so that nothing odd reaches generated code", () => {
     expect(() => defineHookSpec({ args: v.object({}), doc: "x", firstResult: "(1, true)" as never })).toThrow(
       'firstResult must be true or false, not "(1, true)"',

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BernsteinError } from "../src/errors.ts";
 import type { Plugin } from "../src/plugin.ts";
 import process from "node:process";
-import { callManager, recordingLogger, resultSpecs, sleep, testManager } from "./_helpers.ts";
+import { callManager, makeTask, recordingLogger, resultSpecs, sleep, testManager } from "./_helpers.ts";
 
 const specs = resultSpecs;
 
@@ -1336,7 +1336,206 @@ describe("wrapper scenarios, sampled and timed every call", () => {
 
 // ---- one wrapper at a time, through the manager
 
+const task = makeTask();
+const args = { task };
+
+function resultManager() {
+  return testManager().manager.addHookSpecs(resultSpecs, "test host");
+}
+
+describe("wrapper order and answers", () => {
+  it("nests wrappers outermost-first around the plain implementations (golden sequence)", async () => {
+    const { manager } = testManager();
+    const seen: string[] = [];
+    const wrap = (label: string) => ({
+      async wrapper(_args: unknown, next: () => unknown) {
+        seen.push(`${label}:before`);
+        const result = await next();
+        seen.push(`${label}:after`);
+        return result as never;
+      },
+    });
+    const plain = (label: string) => () => void seen.push(label);
+    manager.register({ name: "w-plain", hooks: { onTaskCreated: wrap("w-plain") } });
+    manager.register({
+      name: "impl-last",
+      hooks: { onTaskCreated: { handler: plain("impl-last"), tryLast: true } },
+    });
+    manager.register({ name: "w-last", hooks: { onTaskCreated: { ...wrap("w-last"), tryLast: true } } });
+    manager.register({ name: "impl", hooks: { onTaskCreated: plain("impl") } });
+    manager.register({ name: "w-first", hooks: { onTaskCreated: { ...wrap("w-first"), tryFirst: true } } });
+    manager.register({
+      name: "impl-first",
+      hooks: { onTaskCreated: { handler: plain("impl-first"), tryFirst: true } },
+    });
+    await manager.hook.onTaskCreated({ task });
+    expect(seen).toEqual([
+      "w-first:before",
+      "w-plain:before",
+      "w-last:before",
+      "impl-first",
+      "impl",
+      "impl-last",
+      "w-last:after",
+      "w-plain:after",
+      "w-first:after",
+    ]);
+  });
+
+  it("lets a wrapper replace the result of next()", async () => {
+    const m = resultManager();
+    m.register({ name: "a", hooks: { collectLabels: () => "ui" } });
+    m.register({
+      name: "upper",
+      hooks: {
+        collectLabels: {
+          wrapper: async (_args, next) => (await next()).map((label) => label.toUpperCase()),
+        },
+      },
+    });
+    expect(await m.hook.collectLabels({ taskId: "t" })).toEqual(["UI"]);
+  });
+
+  it("lets a wrapper answer a firstResult hook without calling next()", () => {
+    const m = resultManager();
+    let innerCalled = false;
+    m.register({ name: "inner", hooks: { selectModel: () => ((innerCalled = true), "haiku") } });
+    m.register({ name: "override", hooks: { selectModel: { wrapper: () => "opus" } } });
+    expect(m.hook.selectModel({ role: "backend" })).toBe("opus");
+    expect(innerCalled).toBe(false);
+  });
+
+  it("runs the inner implementations once however often a wrapper calls next()", async () => {
+    const m = resultManager();
+    let calls = 0;
+    m.register({ name: "inner", hooks: { collectLabels: () => String(++calls) } });
+    m.register({
+      name: "twice",
+      hooks: {
+        collectLabels: {
+          async wrapper(_args, next) {
+            const first = await next();
+            const second = await next();
+            return [...first, ...second];
+          },
+        },
+      },
+    });
+    expect(await m.hook.collectLabels({ taskId: "t" })).toEqual(["1", "1"]);
+    expect(calls).toBe(1);
+  });
+
+  it("stays synchronous through synchronous wrappers", () => {
+    const { manager } = testManager();
+    manager.register({ name: "a", hooks: { onTaskCreated: () => "inner" as never } });
+    manager.register({
+      name: "w",
+      hooks: { onTaskCreated: { wrapper: (_args, next) => [...(next() as unknown[]), "wrapped"] } },
+    });
+    expect(manager.hook.onTaskCreated({ task })).toEqual(["inner", "wrapped"]);
+  });
+});
+
+describe("failing wrappers", () => {
+  it("bypasses a wrapper that throws before next(), running the inner implementations once", async () => {
+    const { manager } = testManager();
+    let inner = 0;
+    manager.register({ name: "inner", hooks: { onTaskCreated: () => (inner++, "r" as never) } });
+    manager.register({
+      name: "bad-wrapper",
+      hooks: {
+        onTaskCreated: {
+          wrapper() {
+            throw new Error("wrapper broke early");
+          },
+        },
+      },
+    });
+    expect(await manager.hook.onTaskCreated(args)).toEqual(["r"]);
+    expect(inner).toBe(1);
+    expect(manager.failures.map((f) => f.plugin)).toEqual(["bad-wrapper"]);
+  });
+
+  it("bypasses a wrapper that fails after next() without running the inner implementations again", async () => {
+    const { manager } = testManager();
+    let inner = 0;
+    manager.register({ name: "inner", hooks: { onTaskCreated: async () => (inner++, "r" as never) } });
+    manager.register({
+      name: "bad-wrapper",
+      hooks: {
+        onTaskCreated: {
+          async wrapper(_args, next) {
+            await next();
+            throw new Error("wrapper broke late");
+          },
+        },
+      },
+    });
+    expect(await manager.hook.onTaskCreated(args)).toEqual(["r"]);
+    expect(inner).toBe(1);
+    expect(manager.failures.map((f) => (f.error as Error).message)).toEqual(["wrapper broke late"]);
+  });
+
+  it("treats a wrapper that returns something other than a list as failed and uses the inner result", () => {
+    const { manager } = testManager();
+    manager.register({ name: "inner", hooks: { onTaskCreated: () => "r" as never } });
+    manager.register({
+      name: "forgetful",
+      hooks: { onTaskCreated: { wrapper: (_a, next) => void next() as never } },
+    });
+    expect(manager.hook.onTaskCreated(args)).toEqual(["r"]);
+    expect((manager.failures[0].error as Error).message).toBe(
+      'Wrapper of plugin "forgetful" for hook "onTaskCreated" returned undefined; return the value of next() or a replacement list',
+    );
+  });
+
+  it("does not let an inner failure reach the wrappers in isolation mode", async () => {
+    const { manager } = testManager();
+    let sawError = false;
+    manager.register({ name: "inner", hooks: { onTaskCreated: () => Promise.reject(new Error("inner")) } });
+    manager.register({
+      name: "w",
+      hooks: {
+        onTaskCreated: {
+          async wrapper(_a, next) {
+            try {
+              return await next();
+            } catch (error) {
+              sawError = true;
+              throw error;
+            }
+          },
+        },
+      },
+    });
+    expect(await manager.hook.onTaskCreated(args)).toEqual([]);
+    expect(sawError).toBe(false);
+    expect(manager.failures.map((f) => f.plugin)).toEqual(["inner"]);
+  });
+});
+
 describe("wrapper deadlines", () => {
+  it("times out a wrapper and falls back to the inner result", async () => {
+    const { manager } = testManager({ timeoutMs: 20 });
+    let inner = 0;
+    manager.register({ name: "inner", hooks: { onTaskCreated: () => (inner++, "r" as never) } });
+    manager.register({
+      name: "slow-wrapper",
+      hooks: {
+        onTaskCreated: {
+          async wrapper(_a, next) {
+            const result = await next();
+            await sleep(100);
+            return result;
+          },
+        },
+      },
+    });
+    expect(await manager.hook.onTaskCreated(args)).toEqual(["r"]);
+    expect(inner).toBe(1);
+    expect(manager.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual(["slow-wrapper:timeout"]);
+  });
+
   it("do not count the time the inner implementations take", async () => {
     const m = callManager({ timeoutMs: 50 });
     for (const name of ["a", "b", "c"]) {
@@ -1457,5 +1656,46 @@ describe("wrappers in strict mode", () => {
     expect(() => m.hook.collect({ n: 1 })).toThrow("x");
     expect(events).toEqual(["before w", "before inner", "after inner error", "after w error"]);
     expect(m.stats().map((s) => `${s.name}:${s.calls}:${s.errors}`)).toEqual(["inner:1:1", "w:1:0"]);
+  });
+
+  it("lets a wrapper see and change the error an inner implementation raises", async () => {
+    const { manager } = testManager({ onError: "throw" });
+    manager.register({
+      name: "inner",
+      hooks: { onTaskCreated: () => Promise.reject(new Error("inner failed")) },
+    });
+    manager.register({
+      name: "translator",
+      hooks: {
+        onTaskCreated: {
+          async wrapper(_a, next) {
+            try {
+              return await next();
+            } catch (error) {
+              throw new Error(`translated: ${(error as Error).message}`);
+            }
+          },
+        },
+      },
+    });
+    await expect(manager.hook.onTaskCreated(args)).rejects.toThrow("translated: inner failed");
+  });
+
+  it("does not count an inner error a wrapper lets through as the wrapper's failure", async () => {
+    const { manager } = testManager({ onError: "throw" });
+    manager.register({
+      name: "inner",
+      hooks: {
+        onTaskCreated() {
+          throw new Error("inner only");
+        },
+      },
+    });
+    manager.register({
+      name: "passthrough",
+      hooks: { onTaskCreated: { wrapper: (_a, next) => next() } },
+    });
+    expect(() => manager.hook.onTaskCreated(args)).toThrow("inner only");
+    expect(manager.failures.map((f) => f.plugin)).toEqual(["inner"]);
   });
 });

@@ -1,3 +1,4 @@
+// Hook callers (src/hooks.ts): the call order they sort, and when they take a change.
 import { describe, expect, it } from "vitest";
 import { definePlugin } from "../src/plugin.ts";
 import { callManager, makeTask, testManager } from "./_helpers.ts";
@@ -27,44 +28,6 @@ describe("call order", () => {
     manager.register({ name: "p6", hooks: { onTaskCreated: mark("p6:plain") } });
     manager.hook.onTaskCreated({ task });
     expect(seen).toEqual(["p3:first", "p5:first", "p2:plain", "p6:plain", "p1:last", "p4:last"]);
-  });
-
-  it("nests wrappers outermost-first around the plain implementations (golden sequence)", async () => {
-    const { manager } = testManager();
-    const seen: string[] = [];
-    const wrap = (label: string) => ({
-      async wrapper(_args: unknown, next: () => unknown) {
-        seen.push(`${label}:before`);
-        const result = await next();
-        seen.push(`${label}:after`);
-        return result as never;
-      },
-    });
-    const plain = (label: string) => () => void seen.push(label);
-    manager.register({ name: "w-plain", hooks: { onTaskCreated: wrap("w-plain") } });
-    manager.register({
-      name: "impl-last",
-      hooks: { onTaskCreated: { handler: plain("impl-last"), tryLast: true } },
-    });
-    manager.register({ name: "w-last", hooks: { onTaskCreated: { ...wrap("w-last"), tryLast: true } } });
-    manager.register({ name: "impl", hooks: { onTaskCreated: plain("impl") } });
-    manager.register({ name: "w-first", hooks: { onTaskCreated: { ...wrap("w-first"), tryFirst: true } } });
-    manager.register({
-      name: "impl-first",
-      hooks: { onTaskCreated: { handler: plain("impl-first"), tryFirst: true } },
-    });
-    await manager.hook.onTaskCreated({ task });
-    expect(seen).toEqual([
-      "w-first:before",
-      "w-plain:before",
-      "w-last:before",
-      "impl-first",
-      "impl",
-      "impl-last",
-      "w-last:after",
-      "w-plain:after",
-      "w-first:after",
-    ]);
   });
 
   it("keeps the order when a plugin is unregistered and registered again (it goes to the end)", () => {
