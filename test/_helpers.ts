@@ -1,7 +1,7 @@
 // Shared fixtures for the behaviour suite: tasks, a logger that records, managers.
 import { createLogger, type Logger, type LogLevel } from "../src/logger.ts";
 import { PluginManager, type PluginManagerOptions } from "../src/manager.ts";
-import type { Task } from "../src/hookspecs.ts";
+import type { BernsteinHookSpecs, Task } from "../src/hookspecs.ts";
 import { defineHookSpec, type HookSpecs } from "../src/spec.ts";
 import * as v from "valibot";
 
@@ -62,3 +62,22 @@ export const resultSpecs = {
     doc: "Collects labels for a task from every plugin.",
   }),
 };
+
+/** Three hooks for call tests: a list one, a firstResult one and a historic one. */
+export const callSpecs = {
+  collect: defineHookSpec({ args: v.object({ n: v.number() }), doc: "Collects one value from each plugin." }),
+  pick: defineHookSpec({
+    args: v.object({}),
+    result: v.string(),
+    doc: "First answer wins.",
+    firstResult: true,
+  }),
+  remember: defineHookSpec({ args: v.object({ n: v.number() }), doc: "Historic.", historic: true }),
+};
+
+/** A manager with a recording logger and {@linkcode callSpecs} added. */
+export function callManager(
+  options: PluginManagerOptions<BernsteinHookSpecs> = {},
+): PluginManager<BernsteinHookSpecs & typeof callSpecs> {
+  return new PluginManager({ logger: recordingLogger(), ...options }).addHookSpecs(callSpecs, "edge");
+}

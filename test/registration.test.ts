@@ -1,8 +1,10 @@
+// Registration checks (src/registration.ts): every problem with a plugin, at once.
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { PluginValidationError } from "../src/errors.ts";
+import { PluginManager } from "../src/manager.ts";
 import { defineHookSpec } from "../src/spec.ts";
-import { makeTask, testManager } from "./_helpers.ts";
+import { callManager, makeTask, recordingLogger, testManager } from "./_helpers.ts";
 
 function registrationError(fn: () => void): PluginValidationError {
   try {
@@ -13,6 +15,14 @@ function registrationError(fn: () => void): PluginValidationError {
   }
   throw new Error("expected a PluginValidationError");
 }
+
+const historicSpecs = {
+  onConfigured: defineHookSpec({
+    args: v.object({ key: v.string() }),
+    doc: "Called once per setting; late plugins get every earlier call replayed.",
+    historic: true,
+  }),
+};
 
 describe("registration", () => {
   it("lists plugins in registration order with the hooks each implements", () => {
@@ -179,96 +189,50 @@ describe("registration", () => {
       'Plugin "legacy" implements deprecated hook "onOldEvent": use onTaskFailed instead',
     ]);
   });
-});
 
-describe("hook specs", () => {
-  const extra = { onDeploy: defineHookSpec({ args: v.object({ env: v.string() }), doc: "Deployed." }) };
-
-  it("refuses a second spec for an existing hook, naming both sources", () => {
+  it("refuses a wrapper on a historic hook", () => {
     const { manager } = testManager();
-    expect(() =>
-      manager.addHookSpecs(
-        { onTaskCreated: defineHookSpec({ args: v.object({}), doc: "Again." }) },
-        "my-host",
-      )
-    ).toThrow(
-      'Cannot add hook specs from "my-host": hook "onTaskCreated" is specified by both "bernstein" and "my-host"; rename one of them',
-    );
-  });
-
-  it("lets a plugin add specs of its own that others can implement", () => {
-    const { manager } = testManager();
-    const seen: string[] = [];
-    manager.register(
-      {
-        name: "deployer",
-        specs: extra,
-        hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`deployer:${env}`) },
-      } as never,
-    );
-    manager.register(
-      {
-        name: "listener",
-        hooks: { onDeploy: ({ env }: { env: string }) => void seen.push(`listener:${env}`) },
-      } as never,
-    );
-    manager.call("onDeploy" as never, { env: "prod" } as never);
-    expect(seen).toEqual(["deployer:prod", "listener:prod"]);
-    expect(manager.hookSpecs().find((s) => s.name === "onDeploy")?.source).toBe('plugin "deployer"');
-  });
-
-  it("refuses a plugin whose specs clash, naming both sources, and adds none of them", () => {
-    const { manager } = testManager();
-    manager.addHookSpecs(extra, "host");
-    const other = {
-      onShip: defineHookSpec({ args: v.object({}), doc: "Shipped." }),
-      onDeploy: defineHookSpec({ args: v.object({}), doc: "Another deploy hook." }),
-    };
-    expect(() => manager.register({ name: "clash", specs: other, hooks: {} })).toThrow(
-      'specs.onDeploy: hook "onDeploy" is specified by both "host" and "plugin "clash""; rename one of them',
-    );
-    expect(manager.hookSpecs().map((s) => s.name)).not.toContain("onShip");
-  });
-
-  it("refuses specs not made by defineHookSpec and names that are not camelCase", () => {
-    const { manager } = testManager();
-    expect(() => manager.addHookSpecs({ on_deploy: extra.onDeploy, onX: { doc: "x" } } as never, "host"))
+    const m = manager.addHookSpecs(historicSpecs, "host");
+    expect(() => m.register({ name: "w", hooks: { onConfigured: { wrapper: (_a, next) => next() } } }))
       .toThrow(
-        'Cannot add hook specs from "host": "on_deploy" is not a camelCase hook name such as "onTaskCreated"; "onX" is not a hook spec; make it with defineHookSpec()',
+        "hooks.onConfigured: a wrapper cannot implement a historic hook; make it a plain implementation",
       );
   });
 
-  it("lists Bernstein's hooks with their source", () => {
-    const { manager } = testManager();
-    expect(manager.hookSpecs().map((s) => `${s.source}:${s.name}`)).toEqual([
-      "bernstein:onTaskCreated",
-      "bernstein:onTaskClaimed",
-      "bernstein:onTaskCompleted",
-      "bernstein:onTaskFailed",
-      "bernstein:onAgentSpawned",
-      "bernstein:onAgentDied",
-      "bernstein:onCostThreshold",
-      "bernstein:onQualityGateFailure",
-    ]);
+  it("refuses an optional wrapper for a hook that turns out historic, from a plugin's specs", () => {
+    const m = callManager();
+    m.register(
+      {
+        name: "w",
+        hooks: {
+          onLater: {
+            optional: true,
+            wrapper: (_a: unknown, n: () => unknown) => n(),
+          },
+        },
+      } as never,
+    );
+    const later = { onLater: defineHookSpec({ args: v.object({}), doc: "Later.", historic: true }) };
+    let error: unknown;
+    try {
+      m.register({ name: "spec-owner", specs: later, hooks: {} } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PluginValidationError);
+    expect((error as Error).message).toBe(
+      'Cannot register plugin "spec-owner": specs.onLater: "onLater" is historic, but plugin "w" implements it with a wrapper',
+    );
   });
 
-  const badSpecs: [string, unknown, string][] = [
-    ["a non-object args schema", { args: v.string(), doc: "x" }, "args must be a valibot object schema"],
-    ["an empty doc", { args: v.object({}), doc: " " }, "doc must be a non-empty string"],
-    [
-      "a negative timeout",
-      { args: v.object({}), doc: "x", timeoutMs: -5 },
-      "timeoutMs must be a positive number of milliseconds up to 2147483647, not -5",
-    ],
-    [
-      "a result that is not a schema",
-      { args: v.object({}), doc: "x", result: "string" },
-      "result must be a valibot schema or left out",
-    ],
-  ];
-  for (const [what, init, message] of badSpecs) {
-    it(`rejects a spec with ${what}`, () => {
-      expect(() => defineHookSpec(init as never)).toThrow(message);
-    });
-  }
+  it("warns about a deprecated hook when an optional implementation joins it later", () => {
+    const log = recordingLogger();
+    const m = new PluginManager({ logger: log });
+    m.register({ name: "early", hooks: { onOld: { optional: true, handler() {} } } } as never);
+    m.addHookSpecs(
+      { onOld: defineHookSpec({ args: v.object({}), doc: "Old.", deprecated: "use onNew" }) },
+      "host",
+    );
+    expect(log.at("warn")).toEqual(['Plugin "early" implements deprecated hook "onOld": use onNew']);
+  });
 });

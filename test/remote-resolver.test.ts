@@ -254,7 +254,9 @@ describe("the remote resolver", () => {
     server = await startModuleHost({ "/a.ts": { body: "export {};" }, "/b.ts": { body: "export {};" } });
     await new RemoteResolver(settings()).fetchVerified(`${server.url}/a.ts`);
     const frozen = new RemoteResolver(settings({ frozen: true }));
-    await expect(frozen.fetchVerified(`${server.url}/a.ts`)).resolves.toBeDefined();
+    const source = await frozen.fetchVerified(`${server.url}/a.ts`);
+    expect(source.url).toBe(`${server.url}/a.ts`);
+    expect(new TextDecoder().decode(source.body)).toBe("export {};");
     await expect(frozen.fetchVerified(`${server.url}/b.ts`)).rejects.toThrow(
       `${server.url}/b.ts is not in the lockfile ${join(dir, "deno.lock")}, which is frozen`,
     );

@@ -1,10 +1,11 @@
+// Monitors (src/monitor.ts): before and after events, and monitors that fail or leave.
 import { describe, expect, it } from "vitest";
 import type { AfterEvent, BeforeEvent } from "../src/monitor.ts";
-import { makeTask, sleep, testManager } from "./_helpers.ts";
+import { callManager, makeTask, sleep, testManager } from "./_helpers.ts";
 
 const args = { task: makeTask() };
 
-describe("monitoring", () => {
+describe("monitors", () => {
   it("reports before and after every invocation with plugin, hook, duration and outcome", async () => {
     const { manager } = testManager({ timeoutMs: 15 });
     const events: string[] = [];
@@ -64,48 +65,15 @@ describe("monitoring", () => {
     expect(called).toBe(true);
     expect(log.at("error")).toEqual(["A hook monitor failed: monitor bug"]);
   });
-});
 
-describe("statistics", () => {
-  it("counts calls, errors and timeouts, and sums and maximises durations per plugin", async () => {
-    const { manager } = testManager({ timeoutMs: 20, circuitBreaker: false });
-    let n = 0;
-    manager.register({
-      name: "mixed",
-      hooks: {
-        async onTaskCreated() {
-          n++;
-          if (n === 2) throw new Error("second fails");
-          if (n === 3) await sleep(60);
-          else await sleep(5);
-        },
-      },
-    });
-    manager.register({ name: "idle", hooks: { onAgentDied() {} } });
-    for (let i = 0; i < 4; i++) await manager.hook.onTaskCreated(args);
-    const [mixed, idle] = manager.stats();
-    expect(mixed).toMatchObject({ name: "mixed", calls: 4, errors: 1, timeouts: 1, suspended: false });
-    expect(mixed.maxMs).toBeGreaterThanOrEqual(15);
-    expect(mixed.totalMs).toBeGreaterThanOrEqual(mixed.maxMs + 5);
-    expect(idle).toMatchObject({ name: "idle", calls: 0, errors: 0, timeouts: 0, totalMs: 0, maxMs: 0 });
-  });
-
-  it("keeps at most maxRecordedFailures failures, newest last", () => {
-    const { manager } = testManager({ maxRecordedFailures: 3, circuitBreaker: false });
-    let i = 0;
-    manager.register({
-      name: "p",
-      hooks: {
-        onAgentDied() {
-          throw new Error(`failure ${++i}`);
-        },
-      },
-    });
-    for (let k = 0; k < 5; k++) manager.hook.onAgentDied({ agentId: "a", reason: "r" });
-    expect(manager.failures.map((f) => (f.error as Error).message)).toEqual([
-      "failure 3",
-      "failure 4",
-      "failure 5",
-    ]);
+  it("keeps calling every monitor when one removes itself during a call", () => {
+    const m = callManager();
+    const seen: string[] = [];
+    const stop = m.monitor({ before: () => (seen.push("first"), stop()) });
+    m.monitor({ before: () => void seen.push("second") });
+    m.register({ name: "p", hooks: { collect() {} } });
+    m.hook.collect({ n: 1 });
+    m.hook.collect({ n: 2 });
+    expect(seen).toEqual(["first", "second", "second"]);
   });
 });

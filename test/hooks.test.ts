@@ -1,6 +1,7 @@
+// Hook callers (src/hooks.ts): the call order they sort, and when they take a change.
 import { describe, expect, it } from "vitest";
 import { definePlugin } from "../src/plugin.ts";
-import { makeTask, testManager } from "./_helpers.ts";
+import { callManager, makeTask, testManager } from "./_helpers.ts";
 
 const task = makeTask();
 
@@ -29,44 +30,6 @@ describe("call order", () => {
     expect(seen).toEqual(["p3:first", "p5:first", "p2:plain", "p6:plain", "p1:last", "p4:last"]);
   });
 
-  it("nests wrappers outermost-first around the plain implementations (golden sequence)", async () => {
-    const { manager } = testManager();
-    const seen: string[] = [];
-    const wrap = (label: string) => ({
-      async wrapper(_args: unknown, next: () => unknown) {
-        seen.push(`${label}:before`);
-        const result = await next();
-        seen.push(`${label}:after`);
-        return result as never;
-      },
-    });
-    const plain = (label: string) => () => void seen.push(label);
-    manager.register({ name: "w-plain", hooks: { onTaskCreated: wrap("w-plain") } });
-    manager.register({
-      name: "impl-last",
-      hooks: { onTaskCreated: { handler: plain("impl-last"), tryLast: true } },
-    });
-    manager.register({ name: "w-last", hooks: { onTaskCreated: { ...wrap("w-last"), tryLast: true } } });
-    manager.register({ name: "impl", hooks: { onTaskCreated: plain("impl") } });
-    manager.register({ name: "w-first", hooks: { onTaskCreated: { ...wrap("w-first"), tryFirst: true } } });
-    manager.register({
-      name: "impl-first",
-      hooks: { onTaskCreated: { handler: plain("impl-first"), tryFirst: true } },
-    });
-    await manager.hook.onTaskCreated({ task });
-    expect(seen).toEqual([
-      "w-first:before",
-      "w-plain:before",
-      "w-last:before",
-      "impl-first",
-      "impl",
-      "impl-last",
-      "w-last:after",
-      "w-plain:after",
-      "w-first:after",
-    ]);
-  });
-
   it("keeps the order when a plugin is unregistered and registered again (it goes to the end)", () => {
     const { manager } = testManager();
     const seen: string[] = [];
@@ -92,5 +55,35 @@ describe("call order", () => {
     manager.register({ name: "plain", hooks: { onAgentDied: () => void seen.push("plain") } });
     manager.hook.onAgentDied({ agentId: "a7", reason: "done" });
     expect(seen).toEqual(["typed:a7", "plain"]);
+  });
+});
+
+describe("registration changes during a call", () => {
+  it("take effect from the next call", async () => {
+    const m = callManager();
+    const seen: string[] = [];
+    m.register({
+      name: "a",
+      hooks: {
+        collect: {
+          wrapper: (_a, next) => {
+            seen.push("a");
+            m.unregister("a");
+            m.register({
+              name: "z",
+              hooks: { collect: { tryFirst: true, wrapper: (_x, n) => (seen.push("z"), n()) } },
+            });
+            return next();
+          },
+        },
+      },
+    });
+    m.register({ name: "b", hooks: { collect: { wrapper: (_a, next) => (seen.push("b"), next()) } } });
+    m.register({ name: "c", hooks: { collect: () => void seen.push("c") } });
+    await m.hook.collect({ n: 1 });
+    expect(seen).toEqual(["a", "b", "c"]);
+    seen.length = 0;
+    await m.hook.collect({ n: 2 });
+    expect(seen).toEqual(["z", "b", "c"]);
   });
 });

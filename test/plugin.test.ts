@@ -1,3 +1,4 @@
+// Plugins (src/plugin.ts): definePlugin, factories and their options.
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { BernsteinError, PluginValidationError } from "../src/errors.ts";
@@ -97,33 +98,5 @@ describe("plugin factories", () => {
     expect(() => definePlugin({ name: "x", options: {} as never, setup: () => ({ hooks: {} }) })).toThrow(
       "options: must be a valibot schema",
     );
-  });
-
-  it("isolates and records a failing shutdown; strict mode rethrows it after the others ran", async () => {
-    for (const onError of ["isolate", "throw"] as const) {
-      const { manager } = testManager({ onError });
-      const order: string[] = [];
-      manager.register({ name: "first", hooks: {}, shutdown: () => void order.push("first") });
-      manager.register({
-        name: "second",
-        hooks: {},
-        shutdown() {
-          throw new Error("socket already closed");
-        },
-      });
-      const outcome = await manager.shutdown().then(() => "resolved", (e: Error) => e.message);
-      expect(outcome).toBe(onError === "throw" ? "socket already closed" : "resolved");
-      expect(order).toEqual(["first"]);
-      expect(manager.failures.map((f) => `${f.plugin}:${f.hook}`)).toEqual(["second:shutdown"]);
-    }
-  });
-
-  it("bounds a hanging shutdown by the manager's deadline", async () => {
-    const { manager, log } = testManager({ timeoutMs: 20 });
-    manager.register({ name: "hangs", hooks: {}, shutdown: () => new Promise<void>(() => {}) });
-    await manager.shutdown();
-    expect(log.at("error")).toEqual([
-      'Plugin "hangs" failed to shut down: Plugin "hangs" did not shut down within 20 ms',
-    ]);
   });
 });

@@ -1,8 +1,10 @@
-// deno-lint-ignore-file require-await -- async functions here stand for plugins that return promises
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { makeTask, testManager } from "./_helpers.ts";
+// Statistics and sampling (src/stats.ts): per-plugin counters, and the countdown
+// that decides which calls are timed and how many calls a sample stands for.
+import { describe, expect, it } from "vitest";
+import { callManager, makeTask, sleep, testManager } from "./_helpers.ts";
 
 const task = makeTask();
+const args = { task };
 
 /** Busy-waits, so that the duration is real synchronous work. */
 function busy(ms: number): void {
@@ -31,119 +33,51 @@ function clockReads(warm: () => void, counted: () => void): number {
   return reads;
 }
 
-describe("synchronous path", () => {
-  afterEach(() => void vi.restoreAllMocks());
-
-  it("returns a plain value, not a promise, when every implementation is synchronous", () => {
-    const { manager } = testManager();
-    manager.register({ name: "a", hooks: { onTaskCreated: () => 1 as never } });
-    manager.register({ name: "b", hooks: { onTaskCreated: { handler: () => 2 as never, tryLast: false } } });
-    const result = manager.hook.onTaskCreated({ task });
-    expect(result).toEqual([1, 2]);
-  });
-
-  it("stays synchronous through synchronous wrappers", () => {
-    const { manager } = testManager();
-    manager.register({ name: "a", hooks: { onTaskCreated: () => "inner" as never } });
+describe("statistics", () => {
+  it("counts calls, errors and timeouts, and sums and maximises durations per plugin", async () => {
+    const { manager } = testManager({ timeoutMs: 20, circuitBreaker: false });
+    let n = 0;
     manager.register({
-      name: "w",
-      hooks: { onTaskCreated: { wrapper: (_args, next) => [...(next() as unknown[]), "wrapped"] } },
-    });
-    expect(manager.hook.onTaskCreated({ task })).toEqual(["inner", "wrapped"]);
-  });
-
-  it("starts no timer and creates no promise for synchronous implementations", () => {
-    const { manager } = testManager();
-    const timeout = vi.spyOn(globalThis, "setTimeout");
-    const interval = vi.spyOn(globalThis, "setInterval");
-    for (let i = 0; i < 5; i++) {
-      manager.register({
-        name: `sync${i}`,
-        hooks: { onTaskCreated: () => undefined },
-      });
-    }
-    const result = manager.hook.onTaskCreated({ task });
-    expect(result).not.toBeInstanceOf(Promise);
-    expect(timeout).not.toHaveBeenCalled();
-    expect(interval).not.toHaveBeenCalled();
-  });
-
-  it("goes async only from the first implementation that returns a promise", async () => {
-    const { manager } = testManager();
-    const seen: string[] = [];
-    manager.register({ name: "s1", hooks: { onTaskCreated: () => void seen.push("s1") } });
-    manager.register({ name: "a1", hooks: { onTaskCreated: async () => void seen.push("a1") } });
-    manager.register({ name: "s2", hooks: { onTaskCreated: () => void seen.push("s2") } });
-    const pending = manager.hook.onTaskCreated({ task });
-    // s1 ran and a1 started synchronously; s2 waits for a1 to settle.
-    expect(seen).toEqual(["s1", "a1"]);
-    await pending;
-    expect(seen).toEqual(["s1", "a1", "s2"]);
-  });
-
-  it("gives a fresh context per invocation to any implementation that can read it", () => {
-    const { manager } = testManager();
-    const viaRest: unknown[] = [];
-    const declared: unknown[] = [];
-    manager.register({
-      name: "p",
+      name: "mixed",
       hooks: {
-        onTaskCreated(...all: unknown[]) {
-          viaRest.push(all[1]);
-        },
-        onAgentDied(_args, ctx) {
-          declared.push(ctx);
+        async onTaskCreated() {
+          n++;
+          if (n === 2) throw new Error("second fails");
+          if (n === 3) await sleep(60);
+          else await sleep(5);
         },
       },
     });
-    for (let i = 0; i < 2; i++) {
-      manager.hook.onTaskCreated({ task });
-      manager.hook.onAgentDied({ agentId: "a", reason: "r" });
-    }
-    expect(viaRest[0]).not.toBe(viaRest[1]);
-    expect(declared[0]).not.toBe(declared[1]);
-    expect(viaRest[0]).toMatchObject({ plugin: "p", hook: "onTaskCreated" });
-    expect(declared[0]).toMatchObject({ plugin: "p", hook: "onAgentDied" });
-  });
-});
-
-describe("long call lists", () => {
-  it("keep order, isolation and firstResult across the generated chunks of 16", async () => {
-    const { manager } = testManager({ timeoutMs: 30 });
-    const seen: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const hook = i === 20
-        ? () => {
-          seen.push(i);
-          throw new Error("twenty");
-        }
-        : i === 33
-        ? async () => void seen.push(i)
-        : i === 36
-        ? () => new Promise(() => seen.push(i)) // never settles: times out
-        : () => void seen.push(i);
-      manager.register({
-        name: `p${i}`,
-        hooks: { onTaskCreated: i % 7 === 0 ? { handler: hook, tryLast: true } : hook },
-      });
-    }
-    await manager.hook.onTaskCreated({ task });
-    const plain = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 7 !== 0);
-    const last = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 7 === 0);
-    expect(seen).toEqual([...plain, ...last]);
-    expect(manager.failures.map((f) => `${f.plugin}:${f.kind}`)).toEqual(["p20:error", "p36:timeout"]);
+    manager.register({ name: "idle", hooks: { onAgentDied() {} } });
+    for (let i = 0; i < 4; i++) await manager.hook.onTaskCreated(args);
+    const [mixed, idle] = manager.stats();
+    expect(mixed).toMatchObject({ name: "mixed", calls: 4, errors: 1, timeouts: 1, suspended: false });
+    expect(mixed.maxMs).toBeGreaterThanOrEqual(15);
+    expect(mixed.totalMs).toBeGreaterThanOrEqual(mixed.maxMs + 5);
+    expect(idle).toMatchObject({ name: "idle", calls: 0, errors: 0, timeouts: 0, totalMs: 0, maxMs: 0 });
   });
 
-  it("return the first answer from deep inside a long list", () => {
-    const { manager } = testManager();
-    const m = manager;
-    for (let i = 0; i < 50; i++) {
-      m.register({
-        name: `p${i}`,
-        hooks: { onAgentDied: () => (i === 45 ? `answer ${i}` : undefined) as never },
-      });
-    }
-    expect(m.hook.onAgentDied({ agentId: "a", reason: "r" })).toEqual(["answer 45"]);
+  it("counts each timeout once at its own length, timed or not, never scaled like a sample", async () => {
+    const m = callManager({ timeoutMs: 20, circuitBreaker: false });
+    let hang = false;
+    m.register({ name: "p", hooks: { collect: () => (hang ? new Promise(() => {}) : undefined) } });
+    // Trivial calls first, so that calls are timed rarely and each sample stands for several.
+    for (let i = 0; i < 40; i++) await m.hook.collect({ n: i });
+    const before = m.stats()[0].totalMs;
+    hang = true;
+    const began = performance.now();
+    // The first of these to be timed carries the weight of the untimed calls before it.
+    for (let i = 0; i < 12; i++) await m.hook.collect({ n: i });
+    const wallMs = performance.now() - began;
+    const [stats] = m.stats();
+    expect(stats).toMatchObject({ calls: 52, timeouts: 12 });
+    expect(stats.maxMs).toBeGreaterThanOrEqual(20);
+    // The timeouts add their own lengths and nothing else: at least their deadlines, and no more
+    // than the time they took. Scaled by a weight, one would count two or more times over. The
+    // bound is the measured wall time, not a constant, so a loaded machine cannot fail it.
+    const added = stats.totalMs - before;
+    expect(added).toBeGreaterThanOrEqual(12 * 20);
+    expect(added).toBeLessThanOrEqual(wallMs + 0.5);
   });
 });
 
@@ -381,40 +315,5 @@ describe("adaptive sampling", () => {
     expect(stats.totalMs).toBeGreaterThanOrEqual(20);
     // Scaled as one sample in sixteen, it would read 20 ms * 5000 / 313 = 320 ms.
     expect(stats.totalMs).toBeLessThan(60);
-  });
-});
-
-describe("a call's promise", () => {
-  it("belongs to its own call when a promise hook makes another call while it is made (Node's async_hooks)", async () => {
-    const { createHook } = await import("node:async_hooks");
-    const { manager } = testManager({ timeoutMs: 1_000 });
-    manager.register({ name: "a", hooks: { onTaskCreated: async ({ task }) => task.id as never } });
-    // The nested call is made at the n-th promise the outer call creates, for n = 1..4:
-    // one of them is the call's own promise, whose executor runs right after.
-    let countdown = 0;
-    const inners: Promise<unknown>[] = [];
-    const hook = createHook({
-      init(_id, type) {
-        if (countdown === 0 || type !== "PROMISE" || --countdown !== 0) return;
-        inners.push(manager.hook.onTaskCreated({ task: makeTask({ id: "inner" }) }) as Promise<unknown>);
-      },
-    });
-    // Warm: the first call of a list is timed; the untimed ones make their promise in one shared executor.
-    for (let i = 0; i < 3; i++) await manager.hook.onTaskCreated({ task });
-    const outers: Promise<unknown>[] = [];
-    hook.enable();
-    try {
-      for (let i = 0; i < 4; i++) {
-        countdown = i + 1;
-        outers.push(manager.hook.onTaskCreated({ task: makeTask({ id: `outer-${i}` }) }) as Promise<unknown>);
-        countdown = 0;
-      }
-    } finally {
-      hook.disable();
-    }
-    expect(await Promise.all(outers)).toEqual(outers.map((_, i) => [`outer-${i}`]));
-    // Deno's async_hooks do not report promises; Node's do, and the nested call gets its own answer.
-    expect(await Promise.all(inners)).toEqual(inners.map(() => ["inner"]));
-    expect(inners.length).toBe("Deno" in globalThis ? 0 : 4);
   });
 });
