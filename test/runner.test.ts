@@ -166,6 +166,29 @@ describe("the call loop on hand-built callers", () => {
     expect(seen).toEqual(["sync1", "async", "sync2"]);
   });
 
+  it("keeps a call's results apart from a call of the same hook made during it, synchronously or not", async () => {
+    const { caller, add } = hook(collect);
+    const run = runner();
+    // Odd calls make an inner call (n + 1000) from their first implementation. Enough
+    // calls that most are untimed, where a list reuses the state of a call that ended.
+    add(
+      "outer",
+      ({ n }: { n: number }) => n % 2 === 1 && n < 1000 ? run.call(caller, { n: n + 1000 }) : `outer ${n}`,
+    );
+    add("plain", ({ n }: { n: number }) => `plain ${n}`);
+    for (let n = 0; n < 200; n++) {
+      const inner = [`outer ${n + 1000}`, `plain ${n + 1000}`];
+      expect(run.call(caller, { n })).toEqual(
+        n % 2 === 1 ? [inner, `plain ${n}`] : [`outer ${n}`, `plain ${n}`],
+      );
+    }
+    add("later", async ({ n }: { n: number }) => `later ${n}`);
+    const pending = [0, 2, 4].map((n) => run.call(caller, { n }));
+    expect(await Promise.all(pending)).toEqual(
+      [0, 2, 4].map((n) => [`outer ${n}`, `plain ${n}`, `later ${n}`]),
+    );
+  });
+
   it("records an async rejection as a failure and goes on with the rest", async () => {
     const { caller, states, add } = hook(collect);
     const run = runner();
