@@ -200,7 +200,7 @@ export async function dispatch(): Promise<DispatchResult[]> {
     const chain = Array.from({ length: 10 }, () => identity);
     await add(
       scenario,
-      "a fresh next() per level alone (the general path's shape, see dispatch.ts)",
+      "a fresh next() per level alone (the wrapper engine's shape, see dispatch.ts)",
       () => minimalChain(chain, args),
     );
   }
