@@ -45,8 +45,10 @@ export interface StepRun<R, I = unknown> {
   readonly args: unknown;
   /** Records each outcome other than a plain undefined; returns the result, or SKIP. */
   readonly out: { record(record: R, run: I, value: unknown, kind: "ok" | "error"): unknown };
-  /** Told of each start in the monitored variant. */
-  readonly monitors: { before(record: R, args: unknown): void };
+  /** Told of each start in the monitored variant; returns the monitors it told. */
+  readonly monitors: { before(record: R, args: unknown): unknown };
+  /** The monitors told of the current implementation's start (monitored variant). */
+  seen: unknown;
   /** When the current implementation started and ended (timed variants). */
   start: number;
   end: number;
@@ -177,7 +179,7 @@ function variant(length: number, v: Shape): string[] {
     `function ${p}(run, from) {`,
     ...(count === 0 ? [] : [`  if (from === 0) return ${p}0(run);`]),
     `  const args = run.args;`,
-    `  let result;`,
+    `  let result, pending;`,
     `  for (let i = from; i < ${length}; i++) {`,
     `    const R = IMPLS[i], S = R.state;`,
     ...invocation(inLoop(`run.index = i; run.pending = result; run.ctx = ctx; return PENDING;`, found), v),
@@ -187,7 +189,7 @@ function variant(length: number, v: Shape): string[] {
     ...awaiting(length, v),
   ];
   for (let c = 0; c < count; c++) {
-    source.push(`function ${p}${c}(run) {`, `  const args = run.args;`, `  let result;`);
+    source.push(`function ${p}${c}(run) {`, `  const args = run.args;`, `  let result, pending;`);
     for (let i = c * CHUNK; i < Math.min(length, (c + 1) * CHUNK); i++) {
       const ctx = v.fresh[i] ? `ctx${i}` : `C${i}`;
       source.push(...invocation({
@@ -216,7 +218,7 @@ function awaiting(length: number, v: Shape): string[] {
   return [
     `async function ${v.prefix}a(run, thenable) {`,
     `  const args = run.args;`,
-    `  let result, kind;`,
+    `  let result, kind, pending;`,
     `  try {`,
     `    for (;;) {`,
     `      run.watch();`,
@@ -278,8 +280,8 @@ function invocation(site: Site, v: Shape): string[] {
   const { R, S, F } = site;
   // The common case, an implementation that returns nothing, needs no accounting when
   // untimed: its breaker count is reset here. A timed one's duration is counted.
-  const nothing = v.timed ? [`    if (result !== SKIP) {`] : [
-    `    if (result === undefined) {`,
+  const nothing = v.timed ? [`    else if (result !== SKIP) {`] : [
+    `    else if (result === undefined) {`,
     `      if (${S}.consecutiveFailures !== 0) ${S}.consecutiveFailures = 0;`,
     `    } else if (result !== SKIP) {`,
   ];
@@ -287,15 +289,23 @@ function invocation(site: Site, v: Shape): string[] {
     `    if (!${S}.off) {`,
     `    ${R}.ticks++;`,
     ...site.ctx.map((line) => `    ${line}`),
-    ...(v.monitored ? [`    run.monitors.before(${R}, args);`] : []),
+    ...(v.monitored ? [`    run.seen = run.monitors.before(${R}, args);`] : []),
     ...(v.timed ? [`    run.start = performance.now();`] : []),
-    v.timed
-      ? `    try { result = ${F}(args, ${site.ctxName}); run.end = performance.now(); } catch (error) { run.end = performance.now(); result = run.out.record(${R}, run, error, "error"); }`
-      : `    try { result = ${F}(args, ${site.ctxName}); } catch (error) { result = run.out.record(${R}, run, error, "error"); }`,
+    // The thenable test is inside the try: a result whose then getter throws (or a
+    // revoked proxy) has failed like a throw, and costs that plugin only.
+    `    try {`,
+    `      result = ${F}(args, ${site.ctxName});`,
+    ...(v.timed ? [`      run.end = performance.now();`] : []),
+    `      pending = result !== undefined && result !== null && (typeof result === "object" || typeof result === "function") && typeof result.then === "function";`,
+    `    } catch (error) {`,
+    ...(v.timed ? [`      run.end = performance.now();`] : []),
+    `      pending = false;`,
+    `      result = run.out.record(${R}, run, error, "error");`,
+    `    }`,
+    `    if (pending) {`,
+    `      ${site.pending}`,
+    `    }`,
     ...nothing,
-    `      if (result !== null && (typeof result === "object" || typeof result === "function") && typeof result.then === "function") {`,
-    `        ${site.pending}`,
-    `      }`,
     `      result = run.out.record(${R}, run, result, "ok");`,
     `      if (result !== SKIP && result !== undefined && result !== null) ${site.found}`,
     `    }`,

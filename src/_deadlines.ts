@@ -5,7 +5,8 @@
 // watches anything, reading the clock once per tick. A call notes the tick count
 // when its current implementation started (one field write); that implementation
 // is due once a tick finds that the tick after its start lies `timeout` ms or more
-// in the past. So a deadline is never early, and late by at most one tick plus
+// in the past. So a deadline is never early, and late by at most two ticks (1/8 of
+// the timeout: the start is dated to the tick after it) plus
 // timer jitter, without drift under load.
 import { host, type HostInterval } from "./runtime/host.ts";
 

@@ -53,8 +53,8 @@ export interface Observed {
 /**
  * The monitors of one manager. The list is replaced, never mutated, so that a
  * monitor removed during a call does not make the notification skip another.
- * An invocation is reported to the monitors only if there were some when it started,
- * so that no monitor sees an end without its start. @internal
+ * A monitor is told of an invocation's end only if it was told of its start and is
+ * still attached. @internal
  *
  * @example
  * ```ts
@@ -100,35 +100,40 @@ export class Monitors {
    *
    * @param record The implementation.
    * @param args The call's frozen arguments.
+   * @returns The monitors told, the only ones to be told of its end.
    */
-  before(record: Observed, args: unknown): void {
+  before(record: Observed, args: unknown): readonly Monitor[] {
+    const told = this.list;
     const event: BeforeEvent = {
       plugin: record.state.name,
       hook: record.caller.name,
       args,
       wrapper: record.wrapper,
     };
-    for (const monitor of this.list) {
+    for (const monitor of told) {
       try {
         monitor.before?.(event);
       } catch (error) {
         this.failed(error);
       }
     }
+    return told;
   }
 
   /**
-   * Tells the monitors how an invocation ended.
+   * Tells the monitors that saw an invocation start, and are still attached, how it ended.
    *
    * @param record The implementation.
-   * @param args The call's frozen arguments.
+   * @param inv The call's frozen arguments, and the monitors before() told.
    * @param end The outcome, duration and result or error.
    */
   after(
     record: Observed,
-    args: unknown,
+    inv: { readonly args: unknown; readonly seen: readonly Monitor[] },
     end: Pick<AfterEvent, "outcome" | "durationMs" | "result" | "error">,
   ): void {
+    const { args, seen } = inv;
+    const current = this.list;
     const event: AfterEvent = {
       plugin: record.state.name,
       hook: record.caller.name,
@@ -139,7 +144,8 @@ export class Monitors {
       result: end.result,
       error: end.error,
     };
-    for (const monitor of this.list) {
+    for (const monitor of seen) {
+      if (seen !== current && !current.includes(monitor)) continue;
       try {
         monitor.after?.(event);
       } catch (error) {

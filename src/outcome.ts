@@ -9,7 +9,7 @@ import * as v from "valibot";
 import { BernsteinError } from "./errors.ts";
 import type { ImplRecord } from "./hooks.ts";
 import type { Logger } from "./logger.ts";
-import type { Monitors } from "./monitor.ts";
+import type { Monitor, Monitors } from "./monitor.ts";
 import { issueToProblem } from "./_problems.ts";
 import { describe, messageOf } from "./_text.ts";
 import { countExact, countSample } from "./stats.ts";
@@ -41,6 +41,8 @@ export interface Invocation {
   readonly end: number;
   /** Whether the monitors were told of its start (they are then told of its end). */
   readonly monitored: boolean;
+  /** The monitors told of its start, when monitored. */
+  readonly seen: readonly Monitor[];
   /** Time spent in the inner levels of a wrapper, which is not its own. */
   readonly innerMs: number;
   /** An error the inner levels of a wrapper raised, or NO_ERROR. */
@@ -127,7 +129,7 @@ export class Outcomes {
       const durationMs = inv.end - inv.start - inv.innerMs;
       countSample(record, durationMs, inv.weight);
       if (inv.monitored) {
-        this.monitors.after(record, inv.args, { outcome: "ok", durationMs, result: value, error: undefined });
+        this.monitors.after(record, inv, { outcome: "ok", durationMs, result: value, error: undefined });
       }
     }
     if (record.state.consecutiveFailures !== 0) record.state.consecutiveFailures = 0;
@@ -177,7 +179,7 @@ export class Outcomes {
     const after = { outcome: kind, durationMs, result: undefined, error };
     if (error === inv.innerError) {
       // Strict mode: a wrapper let an inner error through; that is not its own failure.
-      if (inv.monitored) this.monitors.after(record, inv.args, after);
+      if (inv.monitored) this.monitors.after(record, inv, after);
       throw error;
     }
     const { logger, breakerThreshold, strict } = this.settings;
@@ -198,7 +200,7 @@ export class Outcomes {
           `fix it and call resume("${state.name}") to enable it again`,
       );
     }
-    if (inv.monitored) this.monitors.after(record, inv.args, after);
+    if (inv.monitored) this.monitors.after(record, inv, after);
     if (strict) throw error;
     return SKIP;
   }

@@ -15,7 +15,7 @@
 import * as v from "valibot";
 import { HookArgumentsError, HookTimeoutError } from "./errors.ts";
 import type { HookCaller, ImplRecord } from "./hooks.ts";
-import { Monitors } from "./monitor.ts";
+import { type Monitor, Monitors } from "./monitor.ts";
 import { type Invocation, Outcomes, type OutcomeSettings } from "./outcome.ts";
 import { issueToProblem } from "./_problems.ts";
 import { runLevel, type WrapperHost } from "./wrappers.ts";
@@ -197,6 +197,7 @@ type Resolve = (value: unknown) => void;
 type Reject = (error: unknown) => void;
 
 const unset = (): void => {};
+const NO_MONITORS: readonly Monitor[] = [];
 
 /** The run whose promise is being made: the executor stores its resolving functions there, with no closure per call. */
 let capturing: Run | undefined;
@@ -235,6 +236,7 @@ class Run implements StepRun<ImplRecord, Invocation>, Invocation, Watched {
   ctx: unknown;
   readonly innerMs = 0;
   readonly innerError: unknown = NO_ERROR;
+  seen: readonly Monitor[] = NO_MONITORS;
   /** Settle the call's promise (shared with the run that carries on after a timeout). */
   resolve: Resolve;
   reject: Reject;

@@ -9,7 +9,7 @@
  */
 import { BernsteinError, HookTimeoutError } from "./errors.ts";
 import { type ImplRecord, needsContext } from "./hooks.ts";
-import type { Monitors } from "./monitor.ts";
+import type { Monitor, Monitors } from "./monitor.ts";
 import type { Invocation, OutcomeKind, Outcomes } from "./outcome.ts";
 import type { Deadlines, Watched, Wheel } from "./_deadlines.ts";
 import type { PlainList } from "./_compiled.ts";
@@ -103,19 +103,22 @@ function invoke(record: ImplRecord, frame: Frame): unknown {
   // A monitor attached during an untimed call times the invocations it sees.
   frame.weight = call.weight > 0 ? call.weight : monitored ? 1 : 0;
   const ctx = needsContext(record) ? new InvocationContext(record) : record.sharedCtx;
-  if (monitored) host.monitors.before(record, call.args);
+  if (monitored) frame.seen = host.monitors.before(record, call.args);
   if (frame.weight > 0) frame.start = performance.now();
   let result: unknown;
+  let pending: boolean;
   try {
     // Called as a plain function: `this` is undefined, never the record.
     const fn = record.fn;
     result = fn(call.args, frame.next, ctx);
+    if (frame.weight > 0) frame.end = performance.now();
+    // Inside the try: a result whose then getter throws has failed like a throw.
+    pending = isThenable(result);
   } catch (error) {
     if (frame.weight > 0) frame.end = performance.now();
     return host.out.record(record, frame, error, "error");
   }
-  if (frame.weight > 0) frame.end = performance.now();
-  if (isThenable(result)) return new PendingWrapper(record, frame, ctx).settle(result);
+  if (pending) return new PendingWrapper(record, frame, ctx).settle(result as PromiseLike<unknown>);
   return host.out.record(record, frame, result, "ok");
 }
 
@@ -135,6 +138,8 @@ export class Frame implements Invocation {
   end: number;
   /** Whether the monitors saw it start. */
   monitored: boolean;
+  /** The monitors told of its start. */
+  seen: readonly Monitor[];
   /** Time spent in the inner levels, which is not the wrapper's own (measured when timed). */
   innerMs: number;
   /** The error the inner levels raised, or NO_ERROR. */
@@ -158,6 +163,7 @@ export class Frame implements Invocation {
     this.start = 0;
     this.end = 0;
     this.monitored = false;
+    this.seen = NO_MONITORS;
     this.innerMs = 0;
     this.innerError = NO_ERROR;
     this.innerPending = 0;
@@ -316,3 +322,5 @@ class PendingWrapper implements Watched {
 }
 
 function ignore(): void {}
+
+const NO_MONITORS: readonly Monitor[] = [];

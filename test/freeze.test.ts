@@ -4,6 +4,21 @@ import { PluginManager } from "../src/manager.ts";
 import { makeTask, recordingLogger, testManager } from "./_helpers.ts";
 
 describe("frozen arguments", () => {
+  it("copies an object reached by many paths once, however many paths lead to it", () => {
+    const { manager } = testManager();
+    let seen: { task: { metadata: Record<string, unknown> } } | undefined;
+    manager.register({ name: "reader", hooks: { onTaskCreated: (a) => void (seen = a as never) } });
+    // 16 levels of nodes whose two children are the same object: 2^16 paths to the leaf, more
+    // than a copy made path by path may take (copied so, the two children would differ).
+    let node: Record<string, unknown> = { id: "leaf" };
+    for (let i = 0; i < 16; i++) node = { id: `n${i}`, left: node, right: node };
+    manager.hook.onTaskCreated({ task: makeTask({ metadata: { graph: node } }) });
+    const graph = seen!.task.metadata.graph as Record<string, unknown>;
+    expect(graph.left).toBe(graph.right);
+    expect(Object.isFrozen(graph.left)).toBe(true);
+    expect(graph === node).toBe(false);
+  });
+
   it("hands every implementation deeply frozen arguments, and leaves the host's object alone", () => {
     const { manager } = testManager();
     const task = makeTask({ metadata: { labels: ["ui"] }, dependsOn: ["t-0"] });

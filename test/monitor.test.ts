@@ -6,6 +6,38 @@ import { callManager, makeTask, sleep, testManager } from "./_helpers.ts";
 const args = { task: makeTask() };
 
 describe("monitors", () => {
+  it("tells a monitor attached during an invocation nothing of its end, while other monitors see both", async () => {
+    const { manager } = testManager({ timeoutMs: 1_000 });
+    const events: string[] = [];
+    const watch = (who: string) => ({
+      before: (e: BeforeEvent) => events.push(`${who} before ${e.plugin}`),
+      after: (e: AfterEvent) => events.push(`${who} after ${e.plugin}`),
+    });
+    manager.monitor(watch("first"));
+    let attached = false;
+    const attach = () => {
+      if (!attached) manager.monitor(watch("late"));
+      attached = true;
+    };
+    manager.register({ name: "sync", hooks: { onTaskCreated: () => attach() } });
+    manager.register({ name: "async", hooks: { onTaskCreated: async () => {} } });
+    manager.register({
+      name: "wrapper",
+      hooks: { onTaskCreated: { wrapper: (_args, next) => next() as never } },
+    });
+    await manager.hook.onTaskCreated(args);
+    expect(events).toEqual([
+      "first before wrapper",
+      "first before sync",
+      "first after sync",
+      "first before async",
+      "late before async",
+      "first after async",
+      "late after async",
+      "first after wrapper",
+    ]);
+  });
+
   it("reports before and after every invocation with plugin, hook, duration and outcome", async () => {
     const { manager } = testManager({ timeoutMs: 15 });
     const events: string[] = [];

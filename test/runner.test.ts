@@ -523,6 +523,35 @@ describe("the asynchronous rest of a call", () => {
 });
 
 describe("odd thenables", () => {
+  it("isolates a result whose then getter throws, before and after the call went async, and every 16th", async () => {
+    const m = callManager({ timeoutMs: 1_000 });
+    const poisoned = () =>
+      ({
+        get then(): never {
+          throw new Error("then getter");
+        },
+      }) as never;
+    // 20 plugins, so that one sits in the second generated chunk; one is async, so the
+    // rest run in the call's async function.
+    for (let i = 0; i < 20; i++) {
+      const name = `p${i}`;
+      m.register({
+        name,
+        hooks: {
+          collect: i === 2 || i === 17 ? poisoned : i === 5 ? async () => name : () => name,
+        },
+      });
+    }
+    const expected = Array.from({ length: 20 }, (_, i) => `p${i}`).filter((name) =>
+      name !== "p2" && name !== "p17"
+    );
+    expect(await m.hook.collect({ n: 1 })).toEqual(expected);
+    expect(m.failures.map((f) => `${f.plugin}: ${(f.error as Error).message}`)).toEqual([
+      "p2: then getter",
+      "p17: then getter",
+    ]);
+  });
+
   it("treats a thenable whose then() throws as a failure and carries on, with no stray timer", async () => {
     const m = callManager({ timeoutMs: 30 });
     m.register({

@@ -48,12 +48,19 @@ const labels = (n: number) => ({ taskId: `t${n}` });
 const phase = (taskId: string) => Number(taskId.slice(1)) % 8;
 /** One call in every phase. */
 const CALLS = 8;
-/** A thenable whose then getter throws: it escapes the plain implementations' isolation. */
-const brokenThenable = () => ({
-  get then(): never {
-    throw new Error("then getter");
-  },
-});
+/**
+ * What an inner implementation throws to make an exception escape the plain
+ * implementations: its failure is counted and recorded, then its message cannot be
+ * read for the log (String() of it throws), and that error leaves the call loop.
+ */
+const unloggable = (): never => {
+  throw {
+    message: "unloggable",
+    toString(): never {
+      throw new Error("unloggable");
+    },
+  };
+};
 
 /** Everything a scenario's calls can be seen to do. */
 interface Observation {
@@ -673,7 +680,7 @@ const scenarios: Record<string, Scenario & { expected: Observation }> = {
       {
         name: "inner",
         hooks: {
-          collectLabels: ({ taskId }) => [2, 5].includes(phase(taskId)) ? brokenThenable() as never : "i",
+          collectLabels: ({ taskId }) => [2, 5].includes(phase(taskId)) ? unloggable() : "i",
         },
       },
       { name: "through", hooks: { collectLabels: { wrapper: (_args, next) => next() as string[] } } },
@@ -703,41 +710,33 @@ const scenarios: Record<string, Scenario & { expected: Observation }> = {
       { name: "outer", hooks: { collectLabels: { wrapper: (_args, next) => next() as string[] } } },
     ],
     call: collect,
-    // A broken thenable escapes the plain implementations: at t2 catcher fails in turn and the inner
-    // error ends the call; at t5 catcher recovers. Letting an inner error through is no failure.
+    // An unloggable failure escapes the plain implementations (counted, recorded, not logged): at t2
+    // catcher fails in turn and the inner error ends the call; at t5 catcher recovers. Letting an
+    // inner error through is no failure.
     expected: {
-      results: [
-        ["i"],
-        ["i"],
-        "threw: then getter",
-        ["i"],
-        ["i"],
-        ["recovered"],
-        ["i"],
-        ["i"],
-      ],
+      results: [["i"], ["i"], "threw: unloggable", ["i"], ["i"], ["recovered"], ["i"], ["i"]],
       log: [
         [],
         [],
-        ["caught then getter; next() threw again: then getter"],
+        ["caught unloggable; next() threw again: unloggable"],
         [],
         [],
-        ["caught then getter; next() threw again: then getter"],
+        ["caught unloggable; next() threw again: unloggable"],
         [],
         [],
       ],
       failures: [
+        "inner/collectLabels/error: unloggable",
         "catcher/collectLabels/error: catcher broke",
+        "inner/collectLabels/error: unloggable",
       ],
       stats: [
-        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "inner: 8 calls, 2 errors, 0 in a row, suspended false",
         "through: 8 calls, 0 errors, 0 in a row, suspended false",
         "catcher: 8 calls, 1 errors, 0 in a row, suspended false",
         "outer: 8 calls, 0 errors, 0 in a row, suspended false",
       ],
-      errors: [
-        'Plugin "catcher" failed in hook "collectLabels": catcher broke',
-      ],
+      errors: ['Plugin "catcher" failed in hook "collectLabels": catcher broke'],
       unhandled: [],
     },
   },
@@ -745,7 +744,7 @@ const scenarios: Record<string, Scenario & { expected: Observation }> = {
     plugins: () => [
       {
         name: "inner",
-        hooks: { collectLabels: ({ taskId }) => phase(taskId) === 6 ? brokenThenable() as never : "i" },
+        hooks: { collectLabels: ({ taskId }) => phase(taskId) === 6 ? unloggable() : "i" },
       },
       {
         name: "later",
@@ -770,29 +769,11 @@ const scenarios: Record<string, Scenario & { expected: Observation }> = {
     ],
     call: collect,
     expected: {
-      results: [
-        ["i"],
-        ["i"],
-        ["i"],
-        ["i"],
-        ["i"],
-        ["i"],
-        ["next() threw again: then getter"],
-        ["i"],
-      ],
-      log: [
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-      ],
-      failures: [],
+      results: [["i"], ["i"], ["i"], ["i"], ["i"], ["i"], ["next() threw again: unloggable"], ["i"]],
+      log: [[], [], [], [], [], [], [], []],
+      failures: ["inner/collectLabels/error: unloggable"],
       stats: [
-        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "inner: 8 calls, 1 errors, 0 in a row, suspended false",
         "later: 8 calls, 0 errors, 0 in a row, suspended false",
       ],
       errors: [],
@@ -803,35 +784,17 @@ const scenarios: Record<string, Scenario & { expected: Observation }> = {
     plugins: () => [
       {
         name: "inner",
-        hooks: { selectModel: ({ role }) => role === "r3" ? brokenThenable() as never : "haiku" },
+        hooks: { selectModel: ({ role }) => role === "r3" ? unloggable() : "haiku" },
       },
       { name: "w", hooks: { selectModel: { wrapper: (_args, next) => next() as string } } },
     ],
     call: (m, n) => m.hook.selectModel({ role: `r${n % 5}` }),
     expected: {
-      results: [
-        "haiku",
-        "haiku",
-        "haiku",
-        "threw: then getter",
-        "haiku",
-        "haiku",
-        "haiku",
-        "haiku",
-      ],
-      log: [
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-      ],
-      failures: [],
+      results: ["haiku", "haiku", "haiku", "threw: unloggable", "haiku", "haiku", "haiku", "haiku"],
+      log: [[], [], [], [], [], [], [], []],
+      failures: ["inner/selectModel/error: unloggable"],
       stats: [
-        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "inner: 8 calls, 1 errors, 0 in a row, suspended false",
         "w: 8 calls, 0 errors, 0 in a row, suspended false",
       ],
       errors: [],
@@ -979,7 +942,7 @@ const scenarios: Record<string, Scenario & { expected: Observation }> = {
     plugins: () => [
       {
         name: "inner",
-        hooks: { collectLabels: ({ taskId }) => phase(taskId) === 6 ? brokenThenable() as never : "i" },
+        hooks: { collectLabels: ({ taskId }) => phase(taskId) === 6 ? unloggable() : "i" },
       },
       {
         name: "thenable",
@@ -1014,29 +977,11 @@ const scenarios: Record<string, Scenario & { expected: Observation }> = {
     ],
     call: collect,
     expected: {
-      results: [
-        ["i"],
-        ["i"],
-        ["i"],
-        ["i"],
-        ["i"],
-        ["i"],
-        ["recovered", "recovered", "th"],
-        ["i"],
-      ],
-      log: [
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-      ],
-      failures: [],
+      results: [["i"], ["i"], ["i"], ["i"], ["i"], ["i"], ["recovered", "recovered", "th"], ["i"]],
+      log: [[], [], [], [], [], [], [], []],
+      failures: ["inner/collectLabels/error: unloggable"],
       stats: [
-        "inner: 8 calls, 0 errors, 0 in a row, suspended false",
+        "inner: 8 calls, 1 errors, 0 in a row, suspended false",
         "thenable: 8 calls, 0 errors, 0 in a row, suspended false",
         "recover: 8 calls, 0 errors, 0 in a row, suspended false",
       ],
@@ -1437,6 +1382,31 @@ describe("wrapper order and answers", () => {
 });
 
 describe("failing wrappers", () => {
+  it("counts a wrapper whose answer has a throwing then getter as failed, and the inner result stands", () => {
+    const { manager, log } = testManager();
+    manager.register({ name: "inner", hooks: { onTaskCreated: () => "r" as never } });
+    manager.register({
+      name: "poisoned",
+      hooks: {
+        onTaskCreated: {
+          wrapper: (_args, next) => {
+            next();
+            return {
+              get then(): never {
+                throw new Error("then getter");
+              },
+            } as never;
+          },
+        },
+      },
+    });
+    expect(manager.hook.onTaskCreated({ task: makeTask() })).toEqual(["r"]);
+    expect(manager.failures.map((f) => `${f.plugin}: ${(f.error as Error).message}`)).toEqual([
+      "poisoned: then getter",
+    ]);
+    expect(log.at("error")).toEqual(['Plugin "poisoned" failed in hook "onTaskCreated": then getter']);
+  });
+
   it("bypasses a wrapper that throws before next(), running the inner implementations once", async () => {
     const { manager } = testManager();
     let inner = 0;
