@@ -17,6 +17,10 @@ let cacheDir = "";
 const LINKED_FILE = /^file:\/\/.*\/linked\/[0-9a-f]{64}\.(mjs|json)$/;
 const LINKED_IMPORT = /(^\.\/|\/linked\/)[0-9a-f]{64}\.(mjs|json)$/;
 
+/** The library's src/ folder, whose modules import one another by relative paths. */
+const OWN = new URL("../", import.meta.url).href;
+const OWN_IMPORT = /^\.{1,2}\/[^?#]*\.ts$/;
+
 /** @param {{ cacheDir: string }} data */
 export function initialize(data) {
   cacheDir = data.cacheDir;
@@ -33,6 +37,14 @@ export async function resolve(specifier, context, next) {
   const linked = LINKED_IMPORT.test(specifier) &&
     (specifier.startsWith("file:") || LINKED_FILE.test(context.parentURL ?? ""));
   if (linked) return { url: new URL(specifier, context.parentURL).href, shortCircuit: true };
+  // The library's own modules import one another by relative .ts paths that always
+  // exist: Node's own resolution (existence checks, the real path, the package scope)
+  // cost ~0.35 ms a module, a sixth of the CLI's start. Other files resolve as usual.
+  const parent = context.parentURL;
+  if (parent?.startsWith(OWN) && OWN_IMPORT.test(specifier)) {
+    const url = new URL(specifier, parent).href;
+    if (url.startsWith(OWN)) return { url, shortCircuit: true };
+  }
   try {
     return await next(specifier, context);
   } catch (error) {
